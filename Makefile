@@ -1,0 +1,40 @@
+# Two commands on a fresh machine with only Python 3.11+ and make:
+#   make run    the whole stack on embedded services, with demo data
+#   make test   the whole test suite on the same embedded services
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
+
+.PHONY: run test venv lock lint typecheck bench-index bench-search load clean
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m config.launcher run
+
+test: $(STAMP)
+	$(PY) -m config.launcher test $(PYTEST_ARGS)
+
+# Re-pin every dependency (hashes included) after editing pyproject.toml.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet pip-tools
+	$(PY) -m piptools compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --extra embedded --extra dev \
+		-o requirements.lock pyproject.toml
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+typecheck: $(STAMP)
+	DATABASE_URL=postgresql://localhost/mash SECRET_KEY=typecheck $(PY) -m mypy
+
+clean:
+	rm -rf .data $(VENV)

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from web.core.api import HealthApi, ReadinessApi
+from web.core.metrics import metrics_view
+
+api_patterns = [
+    path("health/", HealthApi.as_view(), name="health"),
+    path("health/ready/", ReadinessApi.as_view(), name="health-ready"),
+    path("", include("web.accounts.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("api/", include(api_patterns)),
+    path("metrics", metrics_view, name="metrics"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "web.core.errors.handler400"
+handler403 = "web.core.errors.handler403"
+handler404 = "web.core.errors.handler404"
+handler500 = "web.core.errors.handler500"

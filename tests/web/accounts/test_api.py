@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import PASSWORD
+from web.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def _register(client, **overrides):
+    body = {
+        "email": "Olena@Example.com",
+        "password": "a-long-passphrase-77",
+        "full_name": "Olena Kovalenko",
+        "role": "tutor",
+        "timezone": "Europe/Kyiv",
+        "language": "uk",
+    }
+    body.update(overrides)
+    return client.post("/api/auth/register/", body, format="json")
+
+
+def test_register_creates_the_user_with_a_normalised_email(api_client) -> None:
+    response = _register(api_client)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["email"] == "olena@example.com"
+    assert body["role"] == "tutor"
+    assert "password" not in body
+    assert User.objects.get(email="olena@example.com").check_password("a-long-passphrase-77")
+
+
+def test_taken_email_is_rejected_case_insensitively(api_client) -> None:
+    assert _register(api_client).status_code == 201
+    response = _register(api_client, email="OLENA@example.com")
+    assert response.status_code == 400
+    assert "email" in response.json()["error"]["fields"]
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize("password", ["123", "password", "olenakovalenko"])
+def test_weak_password_is_rejected(api_client, password) -> None:
+    response = _register(api_client, password=password)
+    assert response.status_code == 400
+    assert "password" in response.json()["error"]["fields"]
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("role", "admin"), ("timezone", "Mars/Olympus"), ("language", "xx")]
+)
+def test_bad_role_timezone_or_language(api_client, field, value) -> None:
+    response = _register(api_client, **{field: value})
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [field]
+
+
+def test_jwt_login_refresh_and_me(api_client, student) -> None:
+    tokens = api_client.post("/api/auth/token/", {"email": student.email, "password": PASSWORD}, format="json")
+    assert tokens.status_code == 200
+    access, refresh = tokens.json()["access"], tokens.json()["refresh"]
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    me = api_client.get("/api/me/")
+    assert me.status_code == 200
+    assert me.json()["email"] == student.email
+    assert me.json()["role"] == "student"
+
+    renewed = api_client.post("/api/auth/token/refresh/", {"refresh": refresh}, format="json")
+    assert renewed.status_code == 200
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {renewed.json()['access']}")
+    assert api_client.get("/api/me/").json()["id"] == student.id
+
+
+def test_wrong_password_is_401(api_client, student) -> None:
+    response = api_client.post("/api/auth/token/", {"email": student.email, "password": "nope"}, format="json")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "no_active_account"
+
+
+def test_forged_token_is_401(api_client) -> None:
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer not.a.jwt")
+    response = api_client.get("/api/me/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"

@@ -1,0 +1,50 @@
+"""One structured JSON log line per request."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from web.core.logging import JsonFormatter
+
+
+def _request_records(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "mash.request"]
+
+
+@pytest.mark.django_db
+def test_one_line_per_request_with_the_required_fields(api_client, auth_client, student, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="mash.request")
+    auth_client(student).get("/api/me/", HTTP_X_REQUEST_ID="req-42")
+
+    records = _request_records(caplog)
+    assert len(records) == 1
+    line = json.loads(JsonFormatter().format(records[0]))
+    assert line["message"] == "request"
+    assert line["request_id"] == "req-42"
+    assert line["method"] == "GET"
+    assert line["path"] == "/api/me/"
+    assert line["status"] == 200
+    assert line["user_id"] == student.pk
+    assert isinstance(line["duration_ms"], float)
+
+
+@pytest.mark.django_db
+def test_anonymous_and_failed_requests_are_logged_too(api_client, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="mash.request")
+    api_client.get("/api/me/")
+    (record,) = _request_records(caplog)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["status"] == 401
+    assert line["user_id"] is None
+    assert len(line["request_id"]) == 32
+
+
+@pytest.mark.django_db
+def test_metrics_endpoint_counts_requests(api_client) -> None:
+    api_client.get("/api/health/")
+    body = api_client.get("/metrics").content.decode()
+    assert "mash_http_requests_total" in body
+    assert 'route="api/health/"' in body

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from web.accounts.models import Role, User
+from web.accounts.services import user_register
+from web.core.catalogues import is_language, is_time_zone
+from web.core.schema import ERROR_RESPONSE, error_example, validation_example
+
+
+class UserOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "role", "timezone", "language", "date_joined"]
+        read_only_fields = fields
+
+
+_USER_EXAMPLE = {
+    "id": 7,
+    "email": "olena@example.com",
+    "full_name": "Olena Kovalenko",
+    "role": "tutor",
+    "timezone": "Europe/Kyiv",
+    "language": "uk",
+    "date_joined": "2026-01-05T09:30:00+00:00",
+}
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(max_length=254)
+        password = serializers.CharField(min_length=1, max_length=128, write_only=True)
+        full_name = serializers.CharField(min_length=1, max_length=150)
+        role = serializers.ChoiceField(choices=[Role.STUDENT, Role.TUTOR])
+        timezone = serializers.CharField(max_length=64, default="UTC")
+        language = serializers.CharField(max_length=2, default="en")
+
+        def validate_timezone(self, value: str) -> str:
+            if not is_time_zone(value):
+                raise serializers.ValidationError("Unknown IANA time zone.")
+            return value
+
+        def validate_language(self, value: str) -> str:
+            if not is_language(value):
+                raise serializers.ValidationError("Not an ISO 639-1 language code.")
+            return value
+
+    @extend_schema(
+        summary="Register a student or tutor",
+        request=InputSerializer,
+        responses={201: UserOutputSerializer, 400: ERROR_RESPONSE},
+        examples=[
+            OpenApiExample(
+                "tutor",
+                request_only=True,
+                value={
+                    "email": "olena@example.com",
+                    "password": "a-long-passphrase",
+                    "full_name": "Olena Kovalenko",
+                    "role": "tutor",
+                    "timezone": "Europe/Kyiv",
+                    "language": "uk",
+                },
+            ),
+            OpenApiExample("created", response_only=True, status_codes=["201"], value=_USER_EXAMPLE),
+            validation_example("email", "A user with this email already exists."),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_register(**data.validated_data)
+        return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class MeApi(APIView):
+    @extend_schema(
+        summary="The authenticated user",
+        responses={200: UserOutputSerializer, 401: ERROR_RESPONSE},
+        examples=[
+            OpenApiExample("me", response_only=True, status_codes=["200"], value=_USER_EXAMPLE),
+            error_example(
+                "not authenticated", "401", "not_authenticated", "Authentication credentials were not provided."
+            ),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(UserOutputSerializer(request.user).data)
+
+
+_token_errors = {
+    400: ERROR_RESPONSE,
+    401: OpenApiResponse(ERROR_RESPONSE.response, description="Wrong email or password, or an invalid token"),
+}
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Log in: email + password -> access and refresh JWT",
+        responses={200: OpenApiResponse(description="`{access, refresh}`"), **_token_errors},
+        examples=[
+            OpenApiExample("credentials", request_only=True, value={"email": "olena@example.com", "password": "..."}),
+            OpenApiExample(
+                "tokens", response_only=True, status_codes=["200"], value={"access": "eyJ...", "refresh": "eyJ..."}
+            ),
+            validation_example("password", "This field is required."),
+            error_example(
+                "wrong password", "401", "no_active_account", "No active account found with the given credentials"
+            ),
+        ],
+    )
+)
+class TokenObtainApi(TokenObtainPairView):
+    pass
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Exchange a refresh token for a new access token",
+        responses={200: OpenApiResponse(description="`{access}`"), **_token_errors},
+        examples=[
+            OpenApiExample("refresh", request_only=True, value={"refresh": "eyJ..."}),
+            OpenApiExample("access", response_only=True, status_codes=["200"], value={"access": "eyJ..."}),
+            validation_example("refresh", "This field is required."),
+            error_example("expired", "401", "token_not_valid", "Token is invalid or expired"),
+        ],
+    )
+)
+class TokenRefreshApi(TokenRefreshView):
+    pass

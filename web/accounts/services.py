@@ -1,0 +1,47 @@
+"""Writes of the accounts domain."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from web.accounts.models import Role, User
+
+
+def user_register(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    role: str,
+    timezone: str = "UTC",
+    language: str = "en",
+) -> User:
+    """Create a student or tutor account.
+
+    Raises ValidationError naming the field for a taken email or a weak password.
+    """
+    email = User.objects.normalize_email(email).lower()
+    if role not in (Role.STUDENT, Role.TUTOR):
+        raise ValidationError({"role": ["Only student or tutor accounts can be registered."]})
+    candidate = User(email=email, full_name=full_name, role=role, timezone=timezone, language=language)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ["A user with this email already exists."]})
+    candidate.set_password(password)
+    try:
+        with transaction.atomic():
+            candidate.save()
+            _on_registered(candidate)
+    except IntegrityError:
+        # Two registrations raced past the exists() check; the unique index decided.
+        raise ValidationError({"email": ["A user with this email already exists."]}) from None
+    return candidate
+
+
+def _on_registered(user: User) -> None:
+    """Side effects of a new account that belong to the same transaction."""

@@ -1,0 +1,64 @@
+"""Per-request plumbing: a request id and exactly one structured log line per request."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from django.http import HttpRequest, HttpResponse
+
+from web.core import metrics
+
+logger = logging.getLogger("mash.request")
+
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _request_id_from(request: HttpRequest) -> str:
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+class RequestLogMiddleware:
+    """Assigns a request id (kept from X-Request-ID when well-formed) and logs the request.
+
+    The user id is read after the view ran, so token-authenticated API users are
+    logged too (DRF sets the user on the underlying request once it authenticates).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = _request_id_from(request)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = current_request_id.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        response["X-Request-ID"] = request_id
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        route = getattr(getattr(request, "resolver_match", None), "route", None) or "unmatched"
+        metrics.observe_request(request.method or "", route, response.status_code, duration_ms)
+        logger.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+                "user_id": user_id,
+            },
+        )
+        return response

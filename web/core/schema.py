@@ -1,0 +1,47 @@
+"""OpenAPI pieces every API module reuses: the error shape and its examples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ERROR_SERIALIZER = inline_serializer(
+    "Error",
+    {
+        "error": inline_serializer(
+            "ErrorDetail",
+            {
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField()), required=False
+                ),
+            },
+        ),
+        "request_id": serializers.CharField(allow_null=True),
+    },
+)
+
+ERROR_RESPONSE = OpenApiResponse(ERROR_SERIALIZER, description="Error in the common shape")
+
+
+def _body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error, "request_id": "3f2b9c0d8e7a4b51"}
+
+
+def validation_example(field: str, message: str) -> OpenApiExample:
+    return OpenApiExample(
+        f"invalid {field}",
+        response_only=True,
+        status_codes=["400"],
+        value=_body("validation_error", f"Invalid input: {field}: {message}", {field: [message]}),
+    )
+
+
+def error_example(name: str, status: str, code: str, message: str) -> OpenApiExample:
+    return OpenApiExample(name, response_only=True, status_codes=[status], value=_body(code, message))
