@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "web.core",
     "web.accounts",
+    "web.activity",
+    "web.profiles",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,8 @@ api_patterns = [
     path("health/", HealthApi.as_view(), name="health"),
     path("health/ready/", ReadinessApi.as_view(), name="health-ready"),
     path("", include("web.accounts.urls")),
+    path("", include("web.activity.urls")),
+    path("", include("web.profiles.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
