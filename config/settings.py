@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "web.accounts",
     "web.activity",
     "web.profiles",
+    "web.marketplace",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,24 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- Marketplace (web/marketplace/) ----------------------------------------------
+# After this many consecutive search failures, searches fail fast (503) for the reset
+# period, then one probe request decides whether the cluster is back.
+SEARCH_BREAKER_FAILURES = env_int("SEARCH_BREAKER_FAILURES", 3)
+SEARCH_BREAKER_RESET_SECONDS = env_float("SEARCH_BREAKER_RESET_SECONDS", 10.0)
+MARKETPLACE_METRICS_DRAIN_EVERY_SECONDS = env_float("MARKETPLACE_METRICS_DRAIN_EVERY_SECONDS", 10.0)
+
+CELERY_TASK_ROUTES.update({"web.marketplace.tasks.*": {"queue": "activity"}})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "marketplace-metrics-drain": {
+            "task": "web.marketplace.tasks.marketplace_metrics_drain_task",
+            "schedule": MARKETPLACE_METRICS_DRAIN_EVERY_SECONDS,
+            "options": {"expires": MARKETPLACE_METRICS_DRAIN_EVERY_SECONDS},
+        },
+    }
+)
 
 # --- Observability ------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"

@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("web.accounts.urls")),
     path("", include("web.activity.urls")),
     path("", include("web.profiles.urls")),
+    path("", include("web.marketplace.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

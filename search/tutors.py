@@ -1,0 +1,54 @@
+"""Searching tutors: build the request, run it behind the circuit breaker, map the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.breaker import search_breaker
+from search.client import search_client
+from search.cursor import InvalidCursor, cursor_decode, cursor_encode
+from search.indexes import TUTORS
+from search.query import (
+    MAX_RESULT_WINDOW,
+    PRICE_HISTOGRAM_INTERVAL,
+    TutorQuery,
+    cursor_length,
+    paginates_by_offset,
+    tutor_search_body,
+)
+from search.results import SearchPage, page_from
+
+
+def tutor_search(query: TutorQuery, *, page_size: int, cursor: str | None = None, facets: bool = False) -> SearchPage:
+    """One page of tutors matching `query`, in its order, after `cursor` if given.
+
+    Raises search.cursor.InvalidCursor for a forged or foreign cursor and
+    search.breaker.SearchUnavailable when the cluster cannot answer.
+    """
+    identity = query.identity()
+    by_offset = paginates_by_offset(query)
+    position = cursor_decode(cursor, identity, length=cursor_length(query)) if cursor else None
+    offset, after = 0, None
+    if position is not None and by_offset:
+        offset = position[0]
+        if not isinstance(offset, int) or not 0 < offset < MAX_RESULT_WINDOW:
+            raise InvalidCursor("Invalid cursor.")
+    elif position is not None:
+        after = position
+    # Never ask past the result window: the last reachable page is shorter.
+    size = max(0, min(page_size, MAX_RESULT_WINDOW - 1 - offset))
+    body = tutor_search_body(query, size=size, search_after=after, offset=offset, facets=facets)
+
+    def run() -> dict[str, Any]:
+        return search_client().search(index=TUTORS.read_alias, body=body)
+
+    response = search_breaker().call(run)
+    page = page_from(response, size, PRICE_HISTOGRAM_INTERVAL if facets else None)
+    if page.has_more and by_offset:
+        next_offset = offset + size
+        if next_offset >= MAX_RESULT_WINDOW - 1:
+            page.has_more, page.next_after = False, None
+        else:
+            page.next_after = [next_offset]
+    page.cursor = cursor_encode(page.next_after, identity) if page.next_after is not None else None
+    return page

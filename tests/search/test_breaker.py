@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+from opensearchpy import ConnectionError as OSConnectionError
+from opensearchpy import ConnectionTimeout, RequestError
+
+from search.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker, SearchUnavailable
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _down() -> None:
+    raise OSConnectionError("N/A", "refused", None)
+
+
+def test_opens_after_consecutive_failures_then_fails_fast() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=2, reset_after=10, clock=clock)
+    for _ in range(2):
+        with pytest.raises(SearchUnavailable):
+            breaker.call(_down)
+    assert breaker.state == OPEN
+    calls = []
+    with pytest.raises(SearchUnavailable) as info:
+        breaker.call(lambda: calls.append(1))
+    assert calls == []  # the cluster was not contacted
+    assert info.value.retry_after == 10
+    clock.now += 4
+    assert breaker.retry_after() == 6
+
+
+def test_half_open_probe_success_closes() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=1, reset_after=5, clock=clock)
+    with pytest.raises(SearchUnavailable):
+        breaker.call(_down)
+    clock.now += 5
+    assert breaker.state == HALF_OPEN
+    assert breaker.call(lambda: "ok") == "ok"
+    assert breaker.state == CLOSED
+
+
+def test_half_open_probe_failure_reopens() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=1, reset_after=5, clock=clock)
+    with pytest.raises(SearchUnavailable):
+        breaker.call(_down)
+    clock.now += 6
+
+    def timeout() -> None:
+        raise ConnectionTimeout("TIMEOUT", "read timed out", None)
+
+    with pytest.raises(SearchUnavailable):
+        breaker.call(timeout)
+    assert breaker.state == OPEN
+    assert breaker.retry_after() == 5
+
+
+def test_a_success_resets_the_failure_count() -> None:
+    breaker = CircuitBreaker(failure_threshold=2, reset_after=5, clock=Clock())
+    with pytest.raises(SearchUnavailable):
+        breaker.call(_down)
+    breaker.call(lambda: None)
+    with pytest.raises(SearchUnavailable):
+        breaker.call(_down)
+    assert breaker.state == CLOSED
+
+
+def test_bad_requests_are_not_outages() -> None:
+    breaker = CircuitBreaker(failure_threshold=1, reset_after=5, clock=Clock())
+
+    def bad() -> None:
+        raise RequestError(400, "parsing_exception", {})
+
+    with pytest.raises(RequestError):
+        breaker.call(bad)
+    assert breaker.state == CLOSED

@@ -1,0 +1,331 @@
+"""The public marketplace: tutor search served from the index, and a tutor's public profile.
+
+Both are anonymous endpoints without authentication classes: reading a session or a
+token costs a query, and a search request must run none.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from search.breaker import SearchUnavailable
+from search.cursor import InvalidCursor
+from search.query import DEFAULT_ORDERING, ORDERINGS, TutorQuery
+from web.core.catalogues import is_language
+from web.core.errors import ServiceUnavailable
+from web.core.schema import ERROR_RESPONSE, ERROR_SERIALIZER, error_example, validation_example
+from web.marketplace import selectors, services
+from web.profiles.models import EXPERIENCE_MAX, HOURLY_RATE_MAX
+
+PAGE_SIZE_DEFAULT = 20
+PAGE_SIZE_MAX = 50
+SEARCH_MAX_LENGTH = 200
+
+
+def _elapsed_ms(request: Request, started: float) -> float:
+    """Milliseconds since the request arrived (the middleware stamps it), else since `started`."""
+    since = getattr(request._request, "started_perf_counter", None) or started
+    return round((time.perf_counter() - since) * 1000, 2)
+
+
+def _actor(request: Request) -> Any:
+    # Anonymous endpoints: request.user is AnonymousUser without a database lookup.
+    return request.user if request.user.is_authenticated else None
+
+
+# --- list -------------------------------------------------------------------------------
+
+
+class TutorResultSerializer(serializers.Serializer):
+    """A tutor in search results. A field the tutor hides is absent, not null."""
+
+    class Meta:
+        ref_name = "MarketplaceTutorResult"
+
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    headline = serializers.CharField()
+    avatar_url = serializers.CharField(allow_null=True, required=False)
+    subjects = serializers.ListField(child=serializers.CharField(), required=False)
+    experience_years = serializers.IntegerField(allow_null=True)
+    hourly_rate = serializers.IntegerField()
+    certifications = serializers.ListField(child=serializers.CharField(), required=False)
+    languages = serializers.ListField(child=serializers.CharField())
+    timezone = serializers.CharField()
+    rating = serializers.FloatField()
+    reviews_count = serializers.IntegerField()
+    email = serializers.CharField(required=False)
+
+
+def _facet_values() -> serializers.Serializer:
+    return inline_serializer(
+        "MarketplaceFacetValue", {"value": serializers.CharField(), "count": serializers.IntegerField()}, many=True
+    )
+
+
+_FACETS = inline_serializer(
+    "MarketplaceFacets",
+    {
+        "subjects": _facet_values(),
+        "languages": _facet_values(),
+        "price": inline_serializer(
+            "MarketplacePriceBucket",
+            {"from": serializers.IntegerField(), "to": serializers.IntegerField(), "count": serializers.IntegerField()},
+            many=True,
+        ),
+    },
+    required=False,
+)
+
+_RESULT_EXAMPLE: dict[str, Any] = {
+    "id": 42,
+    "full_name": "Оксана Коваленко",
+    "headline": "Математика для НМТ та олімпіад",
+    "avatar_url": "https://cdn.example.com/a/42.jpg",
+    "subjects": ["math", "physics"],
+    "experience_years": 8,
+    "hourly_rate": 450,
+    "certifications": ["Сертифікат УЦОЯО"],
+    "languages": ["uk", "en"],
+    "timezone": "Europe/Kyiv",
+    "rating": 4.9,
+    "reviews_count": 37,
+}
+
+
+class TutorListApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MarketplaceTutorListInput"
+
+        subject = serializers.SlugField(
+            required=False, max_length=50, help_text="A catalogue slug (GET /api/subjects/)."
+        )
+        price_min = serializers.IntegerField(required=False, min_value=0, max_value=HOURLY_RATE_MAX)
+        price_max = serializers.IntegerField(required=False, min_value=0, max_value=HOURLY_RATE_MAX)
+        experience_min = serializers.IntegerField(required=False, min_value=0, max_value=EXPERIENCE_MAX)
+        language = serializers.CharField(required=False, max_length=2, help_text="ISO 639-1 code, e.g. uk.")
+        has_certifications = serializers.BooleanField(required=False, allow_null=True, default=None)
+        search = serializers.CharField(
+            required=False, max_length=SEARCH_MAX_LENGTH, allow_blank=True,
+            help_text="Full text over name, headline, bio and subject names; typo tolerant.",
+        )
+        ordering = serializers.ChoiceField(
+            choices=ORDERINGS, required=False,
+            help_text=(
+                "relevance (default with `search`), price (cheapest first), -price, experience (most "
+                f"experienced first), rating (best first; the default without `search`: {DEFAULT_ORDERING})."
+            ),
+        )
+        page_size = serializers.IntegerField(
+            required=False, min_value=1, max_value=PAGE_SIZE_MAX, default=PAGE_SIZE_DEFAULT
+        )
+        cursor = serializers.CharField(required=False, max_length=512, help_text="`cursor` of the previous page.")
+        facets = serializers.BooleanField(required=False, default=False, help_text="Add counts per facet.")
+
+        def validate_subject(self, value: str) -> str:
+            if value not in selectors.subject_slugs():
+                raise serializers.ValidationError(f"Unknown subject {value!r}; see GET /api/subjects/.")
+            return value
+
+        def validate_language(self, value: str) -> str:
+            if not is_language(value):
+                raise serializers.ValidationError("Must be an ISO 639-1 language code, e.g. uk, en, pl.")
+            return value
+
+        def validate_search(self, value: str) -> str | None:
+            if any(unicodedata.category(char) == "Cc" for char in value):
+                raise serializers.ValidationError("Must not contain control characters.")
+            return value.strip() or None
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            low, high = attrs.get("price_min"), attrs.get("price_max")
+            if low is not None and high is not None and low > high:
+                raise serializers.ValidationError({"price_max": ["Must be greater than or equal to price_min."]})
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MarketplaceTutorListOutput"
+
+        results = TutorResultSerializer(many=True)
+        cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page.")
+        has_more = serializers.BooleanField()
+        facets = _FACETS
+
+    @extend_schema(
+        summary="Search tutors",
+        description=(
+            "Listed tutors, served from the search index. Filters combine with AND; `search` is full "
+            "text (typo tolerant, accents and case folded) ranked by relevance nudged by rating. "
+            "Cursor pagination: pass `cursor` from the previous page with the same parameters; a "
+            "cursor from other parameters or altered -> 400. `facets=true` adds counts per subject, "
+            "language and price range, each computed under every other filter but its own. "
+            "503 with Retry-After when the search index is unavailable."
+        ),
+        parameters=[InputSerializer],
+        responses={
+            200: OutputSerializer,
+            400: ERROR_RESPONSE,
+            503: OpenApiResponse(ERROR_SERIALIZER, description="The search index is unavailable; see Retry-After"),
+        },
+        examples=[
+            OpenApiExample(
+                "page", response_only=True, status_codes=["200"],
+                value={"results": [_RESULT_EXAMPLE], "cursor": "eyJhIjpbNC45LDM3LDQyXX0:1t9x:abc", "has_more": True},
+            ),
+            OpenApiExample(
+                "page with facets", response_only=True, status_codes=["200"],
+                value={
+                    "results": [_RESULT_EXAMPLE], "cursor": None, "has_more": False,
+                    "facets": {
+                        "subjects": [{"value": "math", "count": 1}, {"value": "physics", "count": 1}],
+                        "languages": [{"value": "en", "count": 1}, {"value": "uk", "count": 1}],
+                        "price": [{"from": 400, "to": 500, "count": 1}],
+                    },
+                },
+            ),
+            validation_example("price_max", "Must be greater than or equal to price_min."),
+            validation_example("cursor", "This cursor belongs to another query; start again from the first page."),
+            error_example(
+                "search unavailable", "503", "service_unavailable", "Search is temporarily unavailable, retry shortly."
+            ),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        started = time.perf_counter()
+        serializer = self.InputSerializer(data=request.query_params.dict())
+        serializer.is_valid(raise_exception=True)
+        params = serializer.validated_data
+        query = TutorQuery(
+            subject=params.get("subject"),
+            price_min=params.get("price_min"),
+            price_max=params.get("price_max"),
+            experience_min=params.get("experience_min"),
+            language=params.get("language"),
+            has_certifications=params.get("has_certifications"),
+            search=params.get("search"),
+            ordering=params.get("ordering"),
+        )
+        cursor = params.get("cursor")
+        try:
+            page = selectors.marketplace_tutor_search(
+                query, page_size=params["page_size"], cursor=cursor, facets=params["facets"]
+            )
+        except InvalidCursor as exc:
+            raise ValidationError({"cursor": [str(exc)]}) from None
+        except SearchUnavailable as exc:
+            self._record(request, query, cursor, started, status_code=503, result_count=0, engine_ms=None)
+            raise ServiceUnavailable(
+                "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
+            ) from None
+        body: dict[str, Any] = {"results": page.results, "cursor": page.cursor, "has_more": page.has_more}
+        if page.facets is not None:
+            body["facets"] = page.facets
+        self._record(
+            request, query, cursor, started, status_code=200, result_count=len(page.results), engine_ms=page.took_ms
+        )
+        return Response(body)
+
+    @staticmethod
+    def _record(
+        request: Request, query: TutorQuery, cursor: str | None, started: float, *,
+        status_code: int, result_count: int, engine_ms: float | None,
+    ) -> None:
+        services.marketplace_search_record(
+            services.SearchRecord(
+                search=query.search,
+                filters=query.filters,
+                ordering=query.ordering,
+                effective_ordering=query.effective_ordering,
+                first_page=cursor is None,
+                result_count=result_count,
+                duration_ms=_elapsed_ms(request, started),
+                engine_ms=engine_ms,
+                status_code=status_code,
+            ),
+            actor=_actor(request),
+            request=request,
+        )
+
+
+# --- detail -----------------------------------------------------------------------------
+
+
+class TutorDetailApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        """The public profile; each field the tutor hides is absent."""
+
+        class Meta:
+            ref_name = "MarketplaceTutorProfile"
+
+        id = serializers.IntegerField()
+        full_name = serializers.CharField()
+        headline = serializers.CharField()
+        bio = serializers.CharField(required=False)
+        avatar_url = serializers.CharField(allow_null=True, required=False)
+        subjects = serializers.ListField(child=serializers.CharField(), required=False)
+        experience_years = serializers.IntegerField(allow_null=True)
+        hourly_rate = serializers.IntegerField()
+        certifications = serializers.ListField(child=serializers.CharField(), required=False)
+        languages = serializers.ListField(child=serializers.CharField())
+        timezone = serializers.CharField()
+        rating = serializers.FloatField()
+        reviews_count = serializers.IntegerField()
+        email = serializers.CharField(required=False)
+        availability = serializers.ListField(
+            child=inline_serializer(
+                "MarketplaceSlot",
+                {
+                    "weekday": serializers.IntegerField(),
+                    "start": serializers.CharField(),
+                    "end": serializers.CharField(),
+                },
+            )
+        )
+
+    @extend_schema(
+        summary="A tutor's public profile",
+        description="Privacy flags applied: a hidden field is omitted. A tutor who is not listed -> 404.",
+        responses={200: OutputSerializer, 404: ERROR_RESPONSE},
+        examples=[
+            OpenApiExample(
+                "profile", response_only=True, status_codes=["200"],
+                value={**_RESULT_EXAMPLE, "bio": "Готую до НМТ з 2016 року.",
+                       "availability": [{"weekday": 0, "start": "16:00", "end": "19:00"}]},
+            ),
+            OpenApiExample(
+                "profile with hidden bio and certifications", response_only=True, status_codes=["200"],
+                value={key: value for key, value in _RESULT_EXAMPLE.items() if key != "certifications"}
+                | {"availability": []},
+            ),
+            error_example("not listed", "404", "not_found", "Not found."),
+        ],
+    )
+    def get(self, request: Request, tutor_id: int) -> Response:
+        started = time.perf_counter()
+        profile = selectors.marketplace_tutor_detail(tutor_id)
+        status_code = 200 if profile is not None else 404
+        services.marketplace_profile_view_record(
+            tutor_id, status_code=status_code, duration_ms=_elapsed_ms(request, started),
+            actor=_actor(request), request=request,
+        )
+        if profile is None:
+            raise NotFound()
+        return Response(profile)

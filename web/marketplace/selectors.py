@@ -1,0 +1,99 @@
+"""Reads of the marketplace: tutor search (from the index) and the public profile (from the DB)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.db import DatabaseError, connection
+
+from search.query import TutorQuery
+from search.results import SearchPage
+from search.tutors import tutor_search
+from web.profiles.models import Subject
+from web.profiles.selectors import tutor_profile_get, tutor_public_profile
+
+log = logging.getLogger("mash.marketplace")
+
+SUBJECTS_TTL_SECONDS = 60.0
+
+
+class SubjectSlugCache:
+    """The active subject slugs, kept in process so validating `subject` costs no query.
+
+    The catalogue is a dozen rows edited rarely in the admin. The first use in a process
+    loads it; afterwards a copy older than `ttl` is still served while a background
+    thread reloads it, so a search request never waits for (or runs) SQL, and an admin
+    edit is honoured within about a minute.
+    """
+
+    def __init__(self, ttl: float = SUBJECTS_TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self._slugs: frozenset[str] | None = None
+        self._loaded_at = 0.0
+        self._lock = threading.Lock()
+        self._refreshing = False
+
+    @staticmethod
+    def _load() -> frozenset[str]:
+        return frozenset(Subject.objects.filter(is_active=True).values_list("slug", flat=True))
+
+    def _refresh_in_background(self) -> None:
+        def work() -> None:
+            try:
+                slugs = self._load()
+                with self._lock:
+                    self._slugs, self._loaded_at = slugs, time.monotonic()
+            except DatabaseError as exc:
+                log.warning("subject catalogue refresh failed, keeping the old copy", extra={"error": str(exc)})
+            finally:
+                self._refreshing = False
+                connection.close()  # this thread's own connection
+
+        thread = threading.Thread(target=work, name="subject-slugs-refresh", daemon=True)
+        thread.start()
+
+    def slugs(self) -> frozenset[str]:
+        if self._slugs is None:
+            slugs = self._load()
+            with self._lock:
+                self._slugs, self._loaded_at = slugs, time.monotonic()
+            return slugs
+        if time.monotonic() - self._loaded_at > self.ttl:
+            with self._lock:
+                start = not self._refreshing
+                self._refreshing = True
+            if start:
+                self._refresh_in_background()
+        return self._slugs
+
+    def clear(self) -> None:
+        with self._lock:
+            self._slugs = None
+
+
+subject_slugs_cache = SubjectSlugCache()
+
+
+def subject_slugs() -> frozenset[str]:
+    """Slugs a `subject` filter may name (the active catalogue)."""
+    return subject_slugs_cache.slugs()
+
+
+def marketplace_tutor_search(
+    query: TutorQuery, *, page_size: int, cursor: str | None = None, facets: bool = False
+) -> SearchPage:
+    """A page of listed tutors from the search index; no SQL.
+
+    Raises search.cursor.InvalidCursor and search.breaker.SearchUnavailable.
+    """
+    return tutor_search(query, page_size=page_size, cursor=cursor, facets=facets)
+
+
+def marketplace_tutor_detail(tutor_id: int) -> dict[str, Any] | None:
+    """The public profile of a listed tutor (privacy applied), or None when not listed."""
+    profile = tutor_profile_get(tutor_id)
+    return tutor_public_profile(profile) if profile is not None else None
+
