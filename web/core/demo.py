@@ -1,40 +1,423 @@
-"""Demo data for a fresh local stack. Idempotent: running it twice creates nothing twice."""
+"""Demo data for a fresh local stack. Idempotent: running it twice creates nothing twice.
+
+Tutors get realistic Ukrainian, Polish and English names, headlines and bios so that
+search demos mean something ("математика", "matematyka", "maths", "Łódź"), varied
+subjects, rates, experience, languages, certifications, availability and privacy
+settings. Every generated person has a deterministic email and attributes derived
+from (seed, number) alone, so a re-run skips existing people without shifting the
+data of the others. Rows are created in batches with bulk_create and one precomputed
+password hash; bulk creation bypasses the profile services, so the index is rebuilt
+from the database at the end.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from web.accounts.models import Role, User
 
+log = logging.getLogger("mash.demo")
+
 DEMO_PASSWORD = "demo-password-2026"
 ADMIN_EMAIL = "admin@example.com"
+DEMO_TUTOR_EMAIL = "tutor@example.com"
+DEMO_STUDENT_EMAIL = "student@example.com"
+DEFAULT_TUTORS = 3000
+DEFAULT_STUDENTS = 200
+DEFAULT_SEED = 2026
+BATCH_SIZE = 1000
+DEMO_EVENTS = 50
+
+
+def tutor_email(number: int) -> str:
+    return f"tutor{number}@example.com"
+
+
+def student_email(number: int) -> str:
+    return f"student{number}@example.com"
+
+
+# --- vocabulary ------------------------------------------------------------------------
+
+_UK_FIRST = ["Олена", "Андрій", "Марія", "Тарас", "Оксана", "Богдан", "Ірина", "Дмитро", "Наталія", "Іван",
+             "Юлія", "Олександр", "Софія", "Максим", "Катерина", "Василь", "Анастасія", "Ярослав", "Галина", "Остап"]
+_UK_LAST = ["Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Мельник", "Олійник", "Шевчук",
+            "Поліщук", "Бойко", "Лисенко", "Савченко", "Руденко", "Мороз", "Гончаренко", "Левченко", "Павленко"]
+_PL_FIRST = ["Łukasz", "Agnieszka", "Piotr", "Małgorzata", "Krzysztof", "Katarzyna", "Paweł", "Żaneta",
+             "Michał", "Zofia", "Grzegorz", "Anna", "Tomasz", "Ewa", "Jakub", "Joanna", "Wojciech", "Magdalena"]
+_PL_LAST = ["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski", "Zieliński",
+            "Szymański", "Woźniak", "Dąbrowski", "Kozłowski", "Jankowski", "Mazur", "Krawczyk", "Łukaszewicz"]
+_EN_FIRST = ["Emma", "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Sophie", "Thomas",
+             "Grace", "William", "Charlotte", "James", "Lucy", "Daniel"]
+_EN_LAST = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Clarke",
+            "Evans", "Walker", "Wright", "Thompson", "Hughes", "Edwards"]
+
+_CITIES = {
+    "uk": ["Київ", "Львів", "Харків", "Одеса", "Дніпро", "Вінниця", "Чернівці"],
+    "pl": ["Łódź", "Kraków", "Wrocław", "Gdańsk", "Poznań", "Warszawa", "Białystok"],
+    "en": ["London", "Manchester", "Edinburgh", "Bristol", "Leeds"],
+}
+_TIMEZONES = {"uk": "Europe/Kyiv", "pl": "Europe/Warsaw", "en": "Europe/London"}
+
+# Headlines per subject and tutor's language; "{city}" is filled in.
+_HEADLINES: dict[str, dict[str, list[str]]] = {
+    "math": {
+        "uk": ["Математика для НМТ та олімпіад", "Алгебра і геометрія з нуля", "Репетитор з математики, {city}"],
+        "pl": ["Matematyka do matury rozszerzonej", "Korepetycje z matematyki, {city}", "Matematyka bez stresu"],
+        "en": ["Maths tutor for GCSE and A-level", "Algebra and calculus made clear", "Patient maths tutor in {city}"],
+    },
+    "physics": {
+        "uk": ["Фізика для НМТ: механіка та електрика", "Фізика для школярів, {city}"],
+        "pl": ["Fizyka do matury", "Korepetycje z fizyki, {city}"],
+        "en": ["Physics from mechanics to quantum", "A-level physics tutor"],
+    },
+    "chemistry": {
+        "uk": ["Хімія: органіка та задачі", "Хімія для вступників"],
+        "pl": ["Chemia organiczna i nieorganiczna", "Chemia do matury, {city}"],
+        "en": ["Chemistry tutor, organic and inorganic", "GCSE chemistry help"],
+    },
+    "biology": {
+        "uk": ["Біологія для НМТ", "Біологія та анатомія з лікарем"],
+        "pl": ["Biologia do matury", "Biologia i anatomia, {city}"],
+        "en": ["Biology tutor for medical school applicants", "A-level biology"],
+    },
+    "english": {
+        "uk": ["Англійська для IELTS та розмовна", "Англійська мова для дітей, {city}"],
+        "pl": ["Angielski konwersacje i FCE", "Język angielski dla firm, {city}"],
+        "en": ["IELTS and Cambridge English preparation", "Native English speaker, conversation practice"],
+    },
+    "ukrainian": {
+        "uk": ["Українська мова та література для НМТ", "Українська для іноземців, {city}"],
+        "pl": ["Język ukraiński od podstaw"],
+        "en": ["Ukrainian for beginners"],
+    },
+    "polish": {
+        "uk": ["Польська мова для переїзду та Карти поляка", "Польська з нуля"],
+        "pl": ["Polski dla obcokrajowców, {city}", "Język polski do egzaminu B1"],
+        "en": ["Polish for expats"],
+    },
+    "german": {
+        "uk": ["Німецька мова: Goethe-Zertifikat", "Німецька для роботи"],
+        "pl": ["Niemiecki do matury", "Język niemiecki, {city}"],
+        "en": ["German for beginners and travellers"],
+    },
+    "history": {
+        "uk": ["Історія України для НМТ", "Всесвітня історія цікаво"],
+        "pl": ["Historia do matury", "Historia Polski, {city}"],
+        "en": ["History tutor, essays and exams"],
+    },
+    "geography": {
+        "uk": ["Географія для НМТ"],
+        "pl": ["Geografia do matury"],
+        "en": ["Geography tutor, physical and human"],
+    },
+    "computer-science": {
+        "uk": ["Програмування на Python з нуля", "Інформатика та алгоритми, {city}"],
+        "pl": ["Programowanie w Pythonie", "Informatyka do matury"],
+        "en": ["Python programming and algorithms", "Computer science for A-level"],
+    },
+    "music": {
+        "uk": ["Фортепіано для дітей і дорослих", "Гітара та сольфеджіо, {city}"],
+        "pl": ["Lekcje gry na pianinie, {city}", "Gitara dla początkujących"],
+        "en": ["Piano lessons for all ages", "Guitar lessons in {city}"],
+    },
+}
+_BIOS = {
+    "uk": [
+        "Викладаю {years} років, готую до НМТ та олімпіад. Заняття онлайн і у місті {city}.",
+        "Пояснюю складне простими словами. Мої учні вступають до найкращих університетів.",
+        "Індивідуальний підхід, домашні завдання з перевіркою та звіт батькам щомісяця.",
+    ],
+    "pl": [
+        "Uczę od {years} lat, przygotowuję do matury i olimpiad. Zajęcia online oraz w mieście {city}.",
+        "Cierpliwie tłumaczę trudne tematy. Moi uczniowie zdają maturę na wysokim poziomie.",
+        "Indywidualne podejście i materiały po każdej lekcji.",
+    ],
+    "en": [
+        "Teaching for {years} years, preparing students for exams. Online or in person in {city}.",
+        "I explain difficult topics step by step and set clear goals for every lesson.",
+        "Friendly, structured lessons with homework feedback and progress reports.",
+    ],
+}
+_CERTIFICATIONS = ["CELTA", "DELTA", "TEFL", "Cambridge C2 Proficiency", "Goethe-Zertifikat C1",
+                   "Сертифікат УЦОЯО", "Certyfikat CKE egzaminatora", "AWS Certified Developer",
+                   "ABRSM Grade 8 Piano", "Диплом магістра педагогіки"]
+_SUBJECT_LANGUAGE = {"english": "en", "ukrainian": "uk", "polish": "pl", "german": "de"}
+_FALLBACK_SUBJECTS = ["math", "physics", "chemistry", "biology", "english", "ukrainian", "polish", "german",
+                      "history", "geography", "computer-science", "music"]
 
 
 @dataclass
 class SeedReport:
     users_created: int = 0
+    tutors_created: int = 0
+    students_created: int = 0
+    slots_created: int = 0
+    events_created: int = 0
+    index: dict[str, Any] = field(default_factory=dict)
+    demo_search: dict[str, Any] = field(default_factory=dict)
 
 
-def _user(email: str, full_name: str, role: str, report: SeedReport, **extra: str) -> User:
+# --- one person, deterministic -----------------------------------------------------------
+
+
+def _rng(seed: int, kind: str, number: int) -> random.Random:
+    return random.Random(f"{seed}:{kind}:{number}")
+
+
+def _name(rng: random.Random, nationality: str) -> str:
+    first, last = {"uk": (_UK_FIRST, _UK_LAST), "pl": (_PL_FIRST, _PL_LAST), "en": (_EN_FIRST, _EN_LAST)}[nationality]
+    return f"{rng.choice(first)} {rng.choice(last)}"
+
+
+def tutor_attributes(seed: int, number: int, subjects: list[str]) -> dict[str, Any]:
+    """Everything about generated tutor `number`, from (seed, number) alone."""
+    rng = _rng(seed, "tutor", number)
+    nationality = rng.choices(["uk", "pl", "en"], weights=[55, 30, 15])[0]
+    city = rng.choice(_CITIES[nationality])
+    chosen = rng.sample(subjects, k=rng.choices([1, 2, 3], weights=[55, 35, 10])[0])
+    years = None if rng.random() < 0.04 else rng.randint(0, 30)
+    languages = [nationality]
+    for extra in ("en", "uk", "pl", "de"):
+        if extra != nationality and rng.random() < (0.45 if extra == "en" else 0.15):
+            languages.append(extra)
+    for slug in chosen:
+        code = _SUBJECT_LANGUAGE.get(slug)
+        if code and code not in languages:
+            languages.append(code)
+    headline = rng.choice(_HEADLINES.get(chosen[0], _HEADLINES["math"])[nationality]).format(city=city)
+    bio = " ".join(rng.sample(_BIOS[nationality], k=2)).format(years=years or 1, city=city)
+    reviewed = rng.random() < 0.6
+    return {
+        "full_name": _name(rng, nationality),
+        "timezone": _TIMEZONES[nationality],
+        "language": nationality,
+        "profile": {
+            "headline": headline[:120],
+            "bio": bio,
+            "subjects": chosen,
+            "certifications": rng.sample(_CERTIFICATIONS, k=rng.randint(1, 2)) if rng.random() < 0.4 else [],
+            "languages": languages,
+            "hourly_rate": rng.randrange(150, 1500, 10),
+            "experience_years": years,
+            "avatar_url": f"https://cdn.example.com/avatars/{number % 500}.jpg" if rng.random() < 0.8 else "",
+            "timezone": _TIMEZONES[nationality],
+            "public_profile_enabled": rng.random() >= 0.05,
+            "show_email_publicly": rng.random() < 0.1,
+            "show_avatar_publicly": rng.random() >= 0.05,
+            "show_certifications_publicly": rng.random() >= 0.05,
+            "show_subjects_publicly": rng.random() >= 0.03,
+            "show_bio_publicly": rng.random() >= 0.1,
+            "rating": round(rng.uniform(3.0, 5.0), 1) if reviewed else 0,
+            "reviews_count": rng.randint(1, 150) if reviewed else 0,
+        },
+        "slots": [
+            (weekday, hour, hour + rng.randint(1, 3))
+            for weekday in sorted(rng.sample(range(7), k=rng.randint(0, 5)))
+            for hour in [rng.randint(8, 19)]
+        ],
+    }
+
+
+# --- bulk creation -----------------------------------------------------------------------
+
+
+def _chunks(start: int, stop: int, size: int) -> Iterator[range]:
+    for low in range(start, stop, size):
+        yield range(low, min(low + size, stop))
+
+
+def _new_numbers(numbers: range, email_of: Callable[[int], str]) -> list[int]:
+    emails = [email_of(n) for n in numbers]
+    existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+    return [n for n in numbers if email_of(n) not in existing]
+
+
+def _create_tutors(count: int, seed: int, password_hash: str, report: SeedReport) -> None:
+    from web.profiles.models import AvailabilitySlot, Subject, TutorProfile
+
+    subjects = list(Subject.objects.filter(is_active=True).values_list("slug", flat=True)) or _FALLBACK_SUBJECTS
+    for numbers in _chunks(1, count + 1, BATCH_SIZE):
+        todo = _new_numbers(numbers, tutor_email)
+        if not todo:
+            continue
+        people = {n: tutor_attributes(seed, n, subjects) for n in todo}
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                [
+                    User(email=tutor_email(n), full_name=p["full_name"], role=Role.TUTOR, timezone=p["timezone"],
+                         language=p["language"], password=password_hash)
+                    for n, p in people.items()
+                ]
+            )
+            TutorProfile.objects.bulk_create(
+                [TutorProfile(user_id=user.pk, **people[n]["profile"]) for n, user in zip(todo, users, strict=True)]
+            )
+            slots = AvailabilitySlot.objects.bulk_create(
+                [
+                    AvailabilitySlot(profile_id=user.pk, weekday=day, start=time(start), end=time(end))
+                    for n, user in zip(todo, users, strict=True)
+                    for day, start, end in people[n]["slots"]
+                ]
+            )
+        report.tutors_created += len(users)
+        report.users_created += len(users)
+        report.slots_created += len(slots)
+        log.info("demo tutors created", extra={"up_to": numbers[-1], "created": report.tutors_created})
+
+
+def _create_students(count: int, seed: int, password_hash: str, report: SeedReport) -> None:
+    for numbers in _chunks(1, count + 1, BATCH_SIZE):
+        todo = _new_numbers(numbers, student_email)
+        users = []
+        for n in todo:
+            rng = _rng(seed, "student", n)
+            nationality = rng.choice(["uk", "pl", "en"])
+            users.append(
+                User(email=student_email(n), full_name=_name(rng, nationality), role=Role.STUDENT,
+                     timezone=_TIMEZONES[nationality], language=nationality, password=password_hash)
+            )
+        User.objects.bulk_create(users)
+        report.students_created += len(users)
+        report.users_created += len(users)
+
+
+def _account(email: str, full_name: str, role: str, password_hash: str, report: SeedReport, **extra: Any) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
+        user = User(email=email, full_name=full_name, role=role, password=password_hash, **extra)
         if role == Role.ADMIN:
-            user = User.objects.create_superuser(email, DEMO_PASSWORD, full_name=full_name, **extra)
-        else:
-            user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name, role=role, **extra)
+            user.is_staff = user.is_superuser = True
+        user.save()
         report.users_created += 1
     return user
 
 
-@transaction.atomic
-def seed_demo() -> SeedReport:
-    """Create the demo accounts (admin, a student, a tutor) if they do not exist."""
+def _demo_tutor_profile(user: User) -> None:
+    from web.profiles.models import AvailabilitySlot, TutorProfile
+
+    profile, created = TutorProfile.objects.get_or_create(
+        user=user,
+        defaults={
+            "headline": "Matematyka i fizyka — matura, Łódź i online",
+            "bio": "Uczę od 9 lat. Готую також до НМТ українською. Maths and physics in English too.",
+            "subjects": ["math", "physics"],
+            "certifications": ["Certyfikat CKE egzaminatora"],
+            "languages": ["pl", "uk", "en"],
+            "hourly_rate": 420,
+            "experience_years": 9,
+            "timezone": "Europe/Warsaw",
+            "rating": 4.8,
+            "reviews_count": 27,
+        },
+    )
+    if created:
+        AvailabilitySlot.objects.bulk_create(
+            [AvailabilitySlot(profile=profile, weekday=d, start=time(16), end=time(19)) for d in (0, 2, 4)]
+        )
+
+
+_EVENT_TEMPLATES = [
+    ("marketplace.search", "marketplace", lambda rng: {"query": rng.choice(["математика", "matematyka", "IELTS",
+                                                                            "physics", "фортепіано"]),
+                                                      "filters": {}, "result_count": rng.randint(0, 20),
+                                                      "duration_ms": rng.randint(8, 90), "status_code": 200}),
+    ("marketplace.filter.applied", "marketplace", lambda rng: {"query": None, "filters": {
+        "subject": rng.choice(["math", "english", "physics"]), "price_max": rng.choice([400, 600, 800])},
+        "result_count": 20, "duration_ms": rng.randint(5, 60), "status_code": 200}),
+    ("marketplace.sort.changed", "marketplace", lambda rng: {"query": None, "filters": {},
+                                                            "ordering": rng.choice(["price", "-price", "rating"]),
+                                                            "result_count": 20, "duration_ms": rng.randint(5, 60),
+                                                            "status_code": 200}),
+    ("profile.viewed", "tutor_profile", lambda rng: {"query": None, "filters": {}, "result_count": 1,
+                                                      "duration_ms": rng.randint(3, 30), "status_code": 200}),
+    ("ui.click", "profile", lambda rng: {"button": rng.choice(["save", "preview", "contact"])}),
+]
+
+
+def _create_events(student: User, tutor: User, seed: int, report: SeedReport) -> None:
+    from web.activity.models import ActivityLog
+
+    if ActivityLog.objects.filter(user__in=[student, tutor], metadata__demo=True).exists():
+        return
+    rng = _rng(seed, "events", 0)
+    now = timezone.now()
+    rows = []
+    for n in range(DEMO_EVENTS):
+        action, entity_type, meta = _EVENT_TEMPLATES[n % len(_EVENT_TEMPLATES)]
+        rows.append(
+            ActivityLog(
+                user=student if n % 4 else tutor,
+                action=action,
+                entity_type=entity_type,
+                entity_id=str(tutor.pk) if action == "profile.viewed" else None,
+                metadata={**meta(rng), "demo": True},
+                timestamp=now - timedelta(minutes=7 * (DEMO_EVENTS - n)),
+                duration_ms=rng.randint(3, 90),
+                status_code=200,
+            )
+        )
+    ActivityLog.objects.bulk_create(rows)
+    report.events_created = len(rows)
+
+
+def _index_and_demo_search(report: SeedReport, rebuild_index: bool) -> None:
+    """Make the index agree with the database, then run a demo search through it."""
+    from indexer.rebuild import rebuild
+    from search.breaker import SearchUnavailable
+    from search.query import TutorQuery
+    from search.tutors import tutor_search
+
+    try:
+        if rebuild_index:
+            result = rebuild()
+            report.index = {"index": result.index, "documents": result.documents, "swapped": result.swapped,
+                            "seconds": result.seconds, "reason": result.reason}
+        page = tutor_search(TutorQuery(search="математика", price_max=600), page_size=5)
+        report.demo_search = {
+            "query": "search=математика&price_max=600",
+            "top": [f"{r['full_name']} — {r['headline']} ({r['hourly_rate']})" for r in page.results],
+        }
+    except (SearchUnavailable, ConnectionError, OSError) as exc:
+        # The database is seeded either way; `search_index ensure` builds the index later.
+        log.warning("demo index not built", extra={"error": str(exc)})
+        report.index = {"error": str(exc)}
+
+
+def seed_demo(
+    *,
+    tutors: int = DEFAULT_TUTORS,
+    students: int = DEFAULT_STUDENTS,
+    seed: int = DEFAULT_SEED,
+    index: bool = True,
+) -> SeedReport:
+    """Create the demo accounts, `tutors` generated tutors, `students` students and 50
+    activity events, whichever do not exist yet; then rebuild the index (if anything
+    was created) and run a demo search."""
     report = SeedReport()
-    _user(ADMIN_EMAIL, "Demo Admin", Role.ADMIN, report)
-    _user("student@example.com", "Demo Student", Role.STUDENT, report, timezone="Europe/Kyiv", language="uk")
-    _user("tutor@example.com", "Demo Tutor", Role.TUTOR, report, timezone="Europe/Warsaw", language="pl")
+    # One hash for everyone: hashing per user would take minutes at 100k users.
+    password_hash = make_password(DEMO_PASSWORD)
+    with transaction.atomic():
+        _account(ADMIN_EMAIL, "Demo Admin", Role.ADMIN, password_hash, report)
+        student = _account(DEMO_STUDENT_EMAIL, "Demo Student", Role.STUDENT, password_hash, report,
+                           timezone="Europe/Kyiv", language="uk")
+        tutor = _account(DEMO_TUTOR_EMAIL, "Demo Tutor", Role.TUTOR, password_hash, report,
+                         timezone="Europe/Warsaw", language="pl")
+        _demo_tutor_profile(tutor)
+    _create_tutors(tutors, seed, password_hash, report)
+    _create_students(students, seed, password_hash, report)
+    _create_events(student, tutor, seed, report)
+    if index:
+        _index_and_demo_search(report, rebuild_index=report.users_created > 0)
     return report
 
 

@@ -1,0 +1,46 @@
+"""seed_demo: varied, realistic, idempotent, and the index agrees with the database afterwards."""
+
+from __future__ import annotations
+
+import pytest
+
+from web.core.demo import DEMO_TUTOR_EMAIL, seed_demo, tutor_attributes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_attributes_depend_on_seed_and_number_only() -> None:
+    subjects = ["math", "physics", "english"]
+    assert tutor_attributes(1, 7, subjects) == tutor_attributes(1, 7, subjects)
+    assert tutor_attributes(1, 7, subjects) != tutor_attributes(1, 8, subjects)
+
+
+def test_seed_is_idempotent_and_indexed(opensearch) -> None:
+    from search.client import write_client
+    from search.indexes import TUTORS
+    from web.activity.models import ActivityLog
+    from web.profiles.models import AvailabilitySlot, TutorProfile
+    from web.profiles.selectors import listed_profiles
+
+    first = seed_demo(tutors=60, students=5)
+    assert first.tutors_created == 60 and first.students_created == 5
+    assert first.events_created == 50
+    assert first.index["swapped"] is True
+    profiles = TutorProfile.objects.all()
+    assert profiles.filter(user__email=DEMO_TUTOR_EMAIL, hourly_rate__gt=0).exists()
+    assert len({p.hourly_rate for p in profiles}) > 20
+    assert len({s for p in profiles for s in p.subjects}) > 5
+    assert profiles.filter(public_profile_enabled=False).count() < 60
+    assert AvailabilitySlot.objects.exists()
+    # The index holds exactly the listed tutors.
+    write_client().indices.refresh(index=TUTORS.read_alias)
+    assert write_client().count(index=TUTORS.read_alias)["count"] == listed_profiles().count()
+    assert first.demo_search["top"]
+
+    again = seed_demo(tutors=60, students=5)
+    assert (again.users_created, again.events_created) == (0, 0)
+    assert again.index == {}  # nothing new, no rebuild
+    assert ActivityLog.objects.filter(metadata__demo=True).count() == 50
+
+    more = seed_demo(tutors=70, students=5)
+    assert more.tutors_created == 10
