@@ -23,6 +23,19 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m config.launcher test $(PYTEST_ARGS)
 
+# Load test against a running stack (`make run` first): students browsing the
+# marketplace while demo tutors edit their profiles; prints p50/p95/p99 and failures.
+LOAD_HOST ?= http://127.0.0.1:8000
+LOAD_USERS ?= 30
+LOAD_TIME ?= 60s
+load: $(STAMP)
+	$(PY) -m locust -f tests/load/locustfile.py --headless --only-summary \
+		-u $(LOAD_USERS) -r 10 -t $(LOAD_TIME) -H $(LOAD_HOST)
+
+# Search benchmark: API vs engine latency (20k tutors), index vs ORM ILIKE (100k tutors).
+bench-search: $(STAMP)
+	$(PY) bench/search_bench.py $(BENCH_ARGS)
+
 # Re-pin every dependency (hashes included) after editing pyproject.toml.
 lock: $(STAMP)
 	$(PY) -m pip install --quiet pip-tools

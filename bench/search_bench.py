@@ -1,0 +1,214 @@
+"""Marketplace search benchmark (not a test).
+
+    python bench/search_bench.py                       # 20k then 100k tutors
+    python bench/search_bench.py --api-size 2000 --text-size 5000 --repeat 5   # a quick run
+
+1. At --api-size tutors: for a mix of list requests, latency through the whole API
+   (Django test client: middleware, validation, DRF, telemetry) next to the same query
+   sent directly with the search client, and the engine's own `took`, in the same run.
+2. At --text-size tutors: free-text search p50/p95/p99 through the index next to the
+   same search done the way a plain Django app would (ORM filters + ILIKE on
+   PostgreSQL; here only, never in the app).
+
+Data comes from seed_demo (realistic uk/pl/en tutors); services are embedded unless
+DATABASE_URL / REDIS_URL / OPENSEARCH_URL are set. BENCH_DATA_DIR keeps the seeded
+database between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+API_QUERIES: list[tuple[str, dict[str, Any]]] = [
+    ("default order", {}),
+    ("subject", {"subject": "math"}),
+    ("subject+price+lang", {"subject": "english", "price_min": 300, "price_max": 700, "language": "uk"}),
+    ("order by price", {"ordering": "price", "experience_min": 5}),
+    ("search", {"search": "математика"}),
+    ("search typo", {"search": "physcs"}),
+    ("search+filters", {"search": "matura", "subject": "math", "price_max": 800}),
+    ("facets", {"subject": "physics", "facets": "true"}),
+]
+TEXT_QUERIES = ["математика", "matematyka", "IELTS", "Łódź", "фортепіано", "python", "Коваленко", "biologia"]
+
+
+def start(data_dir: Path) -> Any:
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-" + "x" * 30)
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENSEARCH_INDEX_PREFIX", "bench")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+    # Long enough for a cold 100k-document engine; the API's own timeout is not what is measured.
+    os.environ.setdefault("OPENSEARCH_SEARCH_TIMEOUT", "60")
+    os.environ.setdefault("OPENSEARCH_WRITE_TIMEOUT", "120")
+    from config.embedded import EmbeddedStack
+
+    stack = EmbeddedStack(data_dir).start()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return stack
+
+
+def grow_to(tutors: int) -> None:
+    """seed_demo up to `tutors` generated tutors (existing ones are skipped), then make sure
+    the index holds them all."""
+    from indexer.rebuild import rebuild
+    from search.client import write_client
+    from search.indexes import TUTORS
+    from web.core.demo import seed_demo
+    from web.profiles.selectors import listed_profiles
+
+    started = time.perf_counter()
+    report = seed_demo(tutors=tutors, students=0, index=False)
+    client = write_client()
+    try:
+        indexed = client.count(index=TUTORS.read_alias)["count"]
+    except Exception:
+        indexed = -1
+    listed = listed_profiles().count()
+    if report.users_created or indexed != listed:
+        result = rebuild()
+        assert result.swapped, result.reason
+        client.indices.refresh(index=TUTORS.read_alias)
+    print(f"# {listed} listed tutors in the index ({report.tutors_created} created) "
+          f"in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], list[Any]]:
+    fn()  # warm-up
+    times, results = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        results.append(fn())
+        times.append((time.perf_counter() - t0) * 1000)
+    return times, results
+
+
+def api_vs_engine(repeat: int) -> None:
+    from django.test import Client
+
+    from search.client import search_client
+    from search.indexes import TUTORS
+    from search.query import TutorQuery, tutor_search_body
+
+    client = Client()
+    print(f"\n{'query':<22} {'API p50':>9} {'API p95':>9} {'direct p50':>11} {'direct p95':>11} "
+          f"{'took p50':>9} {'took p95':>9} {'overhead p50':>13}")
+    for name, params in API_QUERIES:
+        def api(params: dict[str, Any] = params) -> int:
+            response = client.get("/api/marketplace/tutors/", params)
+            assert response.status_code == 200, response.content[:300]
+            return response.status_code
+
+        api_times, _ = timed(api, repeat)
+        query_params = {k: v for k, v in params.items() if k != "facets"}
+        for key in ("price_min", "price_max", "experience_min"):
+            if key in query_params:
+                query_params[key] = int(query_params[key])
+        body = tutor_search_body(TutorQuery(**query_params), size=20, facets="facets" in params)
+
+        def direct(body: dict[str, Any] = body) -> int:
+            return search_client().search(index=TUTORS.read_alias, body=body)["took"]
+
+        direct_times, tooks = timed(direct, repeat)
+        print(f"{name:<22} {pct(api_times, 50):>9.1f} {pct(api_times, 95):>9.1f} {pct(direct_times, 50):>11.1f} "
+              f"{pct(direct_times, 95):>11.1f} {pct(tooks, 50):>9.0f} {pct(tooks, 95):>9.0f} "
+              f"{pct(api_times, 50) - pct(direct_times, 50):>13.1f}", flush=True)
+
+
+def index_vs_ilike(repeat: int) -> None:
+    from django.db.models import Q
+
+    from search.client import search_client
+    from search.indexes import TUTORS
+    from search.query import TutorQuery, tutor_search_body
+    from web.profiles.models import Subject
+    from web.profiles.selectors import listed_profiles
+
+    def orm(text: str) -> list[int]:
+        # What a plain Django app would write: ILIKE over the text columns, subject names
+        # looked up in the catalogue, privacy flags in the WHERE clause.
+        slugs = [
+            s.slug for s in Subject.objects.all()
+            if text.lower() in " ".join([s.name_uk, s.name_en, s.name_pl, s.aliases]).lower()
+        ]
+        match = (
+            Q(headline__icontains=text)
+            | Q(user__full_name__icontains=text)
+            | Q(bio__icontains=text, show_bio_publicly=True)
+            | Q(subjects__overlap=slugs, show_subjects_publicly=True)
+        )
+        rows = listed_profiles().filter(match).order_by("-rating", "pk").values_list("pk", flat=True)[:21]
+        return list(rows)
+
+    index_all: list[float] = []
+    orm_all: list[float] = []
+    print(f"\n{'free text':<14} {'index p50':>10} {'index p99':>10} {'ILIKE p50':>10} {'ILIKE p99':>10} "
+          f"{'index hits':>10} {'ILIKE hits':>10}")
+    for text in TEXT_QUERIES:
+        body = tutor_search_body(TutorQuery(search=text), size=20)
+
+        def index(body: dict[str, Any] = body) -> int:
+            return len(search_client().search(index=TUTORS.read_alias, body=body)["hits"]["hits"])
+
+        def ilike(text: str = text) -> int:
+            return len(orm(text))
+
+        index_times, index_hits = timed(index, repeat)
+        orm_times, orm_hits = timed(ilike, repeat)
+        index_all += index_times
+        orm_all += orm_times
+        print(f"{text:<14} {pct(index_times, 50):>10.1f} {pct(index_times, 99):>10.1f} {pct(orm_times, 50):>10.1f} "
+              f"{pct(orm_times, 99):>10.1f} {index_hits[0]:>10} {orm_hits[0]:>10}", flush=True)
+    print(f"{'ALL':<14} {pct(index_all, 50):>10.1f} {pct(index_all, 99):>10.1f} {pct(orm_all, 50):>10.1f} "
+          f"{pct(orm_all, 99):>10.1f}   (mean index {statistics.mean(index_all):.1f}, ILIKE "
+          f"{statistics.mean(orm_all):.1f} ms)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--api-size", type=int, default=20_000)
+    parser.add_argument("--text-size", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--skip-text", action="store_true")
+    args = parser.parse_args()
+    data_dir = Path(os.environ.get("BENCH_DATA_DIR") or tempfile.mkdtemp(prefix="mash-search-bench-"))
+    print(f"# data in {data_dir}; {os.cpu_count()} CPUs", flush=True)
+    stack = start(data_dir)
+    try:
+        if not args.skip_api:
+            grow_to(args.api_size)
+            print(f"## API vs engine at {args.api_size} tutors, {args.repeat} runs each (ms)")
+            api_vs_engine(args.repeat)
+        if not args.skip_text:
+            grow_to(args.text_size)
+            print(f"\n## free-text search at {args.text_size} tutors, {args.repeat} runs each (ms)")
+            index_vs_ilike(args.repeat)
+    finally:
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

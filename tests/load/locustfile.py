@@ -1,0 +1,134 @@
+"""Load test: students browsing the marketplace while tutors edit their profiles.
+
+    make load                                  # 30 users, 60 s, against http://127.0.0.1:8000
+    make load LOAD_HOST=http://host:8000 LOAD_USERS=50 LOAD_TIME=120s
+
+Needs the demo data (`make run` seeds it): tutors log in as tutor@example.com and
+tutor1..tutorN@example.com with the demo password. At the end it prints p50/p95/p99
+per endpoint group and the failures, and exits non-zero if more than 1% failed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+from locust import HttpUser, between, events, task
+
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
+DEMO_TUTORS = int(os.environ.get("LOAD_DEMO_TUTORS", "200"))
+LIST = "/api/marketplace/tutors/"
+
+SEARCHES = ["математика", "matematyka", "maths", "physcs", "IELTS", "Łódź", "lodz", "фортепіано", "python",
+            "хімія", "angielski", "Коваленко", "Nowak", "German", "biologia"]
+SUBJECTS = ["math", "physics", "chemistry", "biology", "english", "ukrainian", "polish", "german", "history",
+            "geography", "computer-science", "music"]
+LANGUAGES = ["uk", "pl", "en", "de"]
+ORDERINGS = ["price", "-price", "experience", "rating"]
+
+
+class Student(HttpUser):
+    """Anonymous browsing: filters, search, paging, facets and profiles."""
+
+    weight = 5
+    wait_time = between(0.2, 1.0)
+
+    def on_start(self) -> None:
+        self.seen: list[int] = []
+
+    def _list(self, params: dict, name: str) -> dict | None:
+        with self.client.get(LIST, params=params, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+                return None
+            body = response.json()
+            self.seen = [item["id"] for item in body["results"]][:10] or self.seen
+            return body
+
+    @task(3)
+    def filter(self) -> None:
+        params: dict = {"subject": random.choice(SUBJECTS)}
+        if random.random() < 0.5:
+            low = random.randrange(100, 800, 50)
+            params.update(price_min=low, price_max=low + random.choice([200, 400, 800]))
+        if random.random() < 0.4:
+            params["language"] = random.choice(LANGUAGES)
+        if random.random() < 0.3:
+            params["experience_min"] = random.choice([2, 5, 10])
+        if random.random() < 0.3:
+            params["has_certifications"] = "true"
+        self._list(params, f"{LIST} [filter]")
+
+    @task(3)
+    def search(self) -> None:
+        params: dict = {"search": random.choice(SEARCHES)}
+        if random.random() < 0.3:
+            params["ordering"] = random.choice(ORDERINGS)
+        self._list(params, f"{LIST} [search]")
+
+    @task(2)
+    def page_through(self) -> None:
+        params: dict = {"ordering": random.choice(ORDERINGS), "page_size": 20}
+        body = self._list(params, f"{LIST} [first page]")
+        for _ in range(random.randint(1, 3)):
+            if not body or not body["cursor"]:
+                return
+            body = self._list({**params, "cursor": body["cursor"]}, f"{LIST} [next page]")
+
+    @task(1)
+    def facets(self) -> None:
+        self._list({"subject": random.choice(SUBJECTS), "facets": "true"}, f"{LIST} [facets]")
+
+    @task(2)
+    def detail(self) -> None:
+        if not self.seen:
+            self._list({}, f"{LIST} [default]")
+        if self.seen:
+            self.client.get(f"{LIST}{random.choice(self.seen)}/", name=f"{LIST}<id>/")
+
+
+class Tutor(HttpUser):
+    """A logged-in demo tutor editing the profile (each edit is reindexed by the worker)."""
+
+    weight = 1
+    wait_time = between(1.0, 3.0)
+
+    def on_start(self) -> None:
+        number = random.randint(0, DEMO_TUTORS)
+        email = "tutor@example.com" if number == 0 else f"tutor{number}@example.com"
+        response = self.client.post(
+            "/api/auth/token/", json={"email": email, "password": DEMO_PASSWORD}, name="/api/auth/token/"
+        )
+        token = response.json().get("access") if response.status_code == 200 else None
+        self.headers = {"Authorization": f"Bearer {token}"} if token else None
+
+    @task
+    def edit_profile(self) -> None:
+        if not self.headers:
+            return
+        change = random.choice(
+            [
+                {"hourly_rate": random.randrange(200, 1200, 10)},
+                {"experience_years": random.randint(1, 30)},
+                {"headline": f"Математика та фізика — група {random.randint(1, 999)}"},
+            ]
+        )
+        self.client.patch("/api/me/profile/", json=change, headers=self.headers, name="/api/me/profile/ [PATCH]")
+
+
+def _row(name: str, entry) -> str:
+    p50, p95, p99 = (entry.get_response_time_percentile(q) for q in (0.5, 0.95, 0.99))
+    return f"{name[:45]:<45} {entry.num_requests:>8} {entry.num_failures:>8} {p50:>8.0f} {p95:>8.0f} {p99:>8.0f}"
+
+
+@events.quitting.add_listener
+def _summary(environment, **_kwargs) -> None:
+    stats = environment.stats
+    print(f"\n{'endpoint':<45} {'requests':>8} {'fails':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for entry in sorted(stats.entries.values(), key=lambda e: e.name):
+        print(_row(entry.name, entry))
+    print(_row("TOTAL", stats.total))
+    for error in stats.errors.values():
+        print(f"failure x{error.occurrences}: {error.method} {error.name}: {str(error.error)[:150]}")
+    if stats.total.num_requests and stats.total.fail_ratio > 0.01:
+        environment.process_exit_code = 1
