@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test venv lock lint typecheck bench-index bench-search load clean
+.PHONY: run test venv manage lock lint typecheck bench-index bench-search load clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,16 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m config.launcher test $(PYTEST_ARGS)
+
+# A management command against the stack `make run` started, e.g.
+#   make manage ARGS="search_index status"
+manage: $(STAMP)
+	@test -f .data/env || { echo "start the stack with 'make run' first"; exit 1; }
+	set -a && . ./.data/env && $(PY) manage.py $(ARGS)
+
+# Index pipeline benchmark: rebuild throughput vs raw bulk, commit-to-searchable lag.
+bench-index: $(STAMP)
+	$(PY) bench/index_bench.py $(BENCH_ARGS)
 
 # Load test against a running stack (`make run` first): students browsing the
 # marketplace while demo tutors edit their profiles; prints p50/p95/p99 and failures.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -82,8 +83,11 @@ def run() -> int:
     stack = EmbeddedStack(data_dir)
     try:
         stack.start()
+        env_file = data_dir / "env"
+        _write_env_file(env_file)
         _manage("migrate", "--noinput")
         _manage("seed_demo", "--if-empty")
+        _manage("search_index", "ensure")
         python = sys.executable
         procs["web"] = subprocess.Popen(
             [
@@ -132,6 +136,14 @@ def run() -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _terminate(procs)
         stack.stop()
+        (data_dir / "env").unlink(missing_ok=True)
+
+
+def _write_env_file(path: Path) -> None:
+    """The running stack's settings, for `make manage ARGS=...` in another terminal."""
+    names = ("DATABASE_URL", "REDIS_URL", "OPENSEARCH_URL", "SECRET_KEY", "PROMETHEUS_MULTIPROC_DIR")
+    path.write_text("".join(f"{name}={shlex.quote(os.environ[name])}\n" for name in names if name in os.environ))
+    path.chmod(0o600)
 
 
 def test(pytest_args: list[str]) -> int:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "web.accounts",
     "web.activity",
     "web.profiles",
+    "indexer",
     "web.marketplace",
 ]
 
@@ -147,21 +149,21 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 
 # --- DRF ----------------------------------------------------------------------
+_RENDERERS = ["rest_framework.renderers.JSONRenderer"]
+if DEBUG:
+    _RENDERERS.append("rest_framework.renderers.BrowsableAPIRenderer")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": _RENDERERS,
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "web.core.errors.api_exception_handler",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-if DEBUG:
-    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
-
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
@@ -212,6 +214,61 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {}
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
+# --- Index pipeline (indexer/) -------------------------------------------------
+# Outbox rows younger than this are left to the task enqueued at commit.
+INDEX_CATCH_UP_MIN_AGE_SECONDS = env_float("INDEX_CATCH_UP_MIN_AGE_SECONDS", 3.0)
+# A dispatched row still pending after this long had its task lost: dispatch again.
+INDEX_REDISPATCH_AFTER_SECONDS = env_float("INDEX_REDISPATCH_AFTER_SECONDS", 60.0)
+INDEX_REBUILD_BATCH_SIZE = env_int("INDEX_REBUILD_BATCH_SIZE", 1000)
+INDEX_REBUILD_GATE_SAMPLE = env_int("INDEX_REBUILD_GATE_SAMPLE", 50)
+INDEX_KEEP_PREVIOUS = 1  # indices kept after a swap, for rollback
+OPENSEARCH_NUMBER_OF_REPLICAS = env_int("OPENSEARCH_NUMBER_OF_REPLICAS", 0)
+
+CELERY_TASK_ROUTES.update({"indexer.tasks.*": {"queue": "index"}})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Each job expires at its interval, so a backlog of runs never piles up.
+        "index-catch-up": {"task": "indexer.tasks.index_catch_up_task", "schedule": 5.0, "options": {"expires": 5}},
+        "index-reconcile": {
+            "task": "indexer.tasks.index_reconcile_task",
+            "schedule": env_float("INDEX_RECONCILE_EVERY_SECONDS", 900.0),
+            "options": {"expires": env_float("INDEX_RECONCILE_EVERY_SECONDS", 900.0)},
+        },
+        "index-rebuild": {
+            "task": "indexer.tasks.index_rebuild_task",
+            "schedule": env_float("INDEX_REBUILD_EVERY_SECONDS", 86400.0),
+            "options": {"expires": 3600},
+        },
+    }
+)
+
+# --- Activity log (web/activity/) -----------------------------------------------
+ACTIVITY_RETENTION_DAYS = env_int("ACTIVITY_RETENTION_DAYS", 90)
+# How often buffered events (activity_log_buffered) are moved from Redis into the table.
+ACTIVITY_DRAIN_EVERY_SECONDS = env_float("ACTIVITY_DRAIN_EVERY_SECONDS", 2.0)
+ACTIVITY_PURGE_EVERY_SECONDS = env_float("ACTIVITY_PURGE_EVERY_SECONDS", 3600.0)
+
+CELERY_TASK_ROUTES.update(
+    {
+        "web.activity.tasks.activity_drain_buffer_task": {"queue": "activity"},
+        "web.activity.tasks.activity_purge_old_task": {"queue": "activity"},
+    }
+)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "activity-drain-buffer": {
+            "task": "web.activity.tasks.activity_drain_buffer_task",
+            "schedule": ACTIVITY_DRAIN_EVERY_SECONDS,
+            "options": {"expires": ACTIVITY_DRAIN_EVERY_SECONDS},
+        },
+        "activity-purge-old": {
+            "task": "web.activity.tasks.activity_purge_old_task",
+            "schedule": ACTIVITY_PURGE_EVERY_SECONDS,
+            "options": {"expires": ACTIVITY_PURGE_EVERY_SECONDS},
+        },
+    }
+)
+
 # --- Marketplace (web/marketplace/) ----------------------------------------------
 # After this many consecutive search failures, searches fail fast (503) for the reset
 # period, then one probe request decides whether the cluster is back.
@@ -243,7 +300,8 @@ LOGGING = {
         # lines for 4xx would duplicate them.
         "django.request": {"level": "ERROR", "propagate": True},
         "django.server": {"level": "WARNING", "propagate": True},
-        "opensearch": {"level": "WARNING", "propagate": True},
+        # 409s are expected (an older version arriving late); real failures are logged by us.
+        "opensearch": {"level": "ERROR", "propagate": True},
         "opensearchpy.trace": {"level": "WARNING", "propagate": False},
         "urllib3": {"level": "WARNING", "propagate": True},
     },

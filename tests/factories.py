@@ -44,3 +44,26 @@ def student(db) -> User:
 @pytest.fixture
 def tutor_user(db) -> User:
     return TutorFactory()
+
+
+class TutorProfileFactory(factory.django.DjangoModelFactory):
+    """A listed tutor: active, public, with a headline, subjects and a rate."""
+
+    class Meta:
+        model = "profiles.TutorProfile"
+
+    user = factory.SubFactory(TutorFactory)
+    headline = factory.Sequence(lambda n: f"Experienced tutor number {n}")
+    bio = "Patient lessons with clear explanations."
+    subjects = factory.LazyFunction(lambda: ["math"])
+    certifications = factory.LazyFunction(list)
+    languages = factory.LazyFunction(lambda: ["uk", "en"])
+    hourly_rate = 400
+    experience_years = 5
+    timezone = "Europe/Kyiv"
+
+
+@pytest.fixture
+def tutor(db):
+    """A listed tutor profile (its user is `tutor.user`)."""
+    return TutorProfileFactory()

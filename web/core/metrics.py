@@ -36,10 +36,14 @@ def observe_request(method: str, route: str, status: int, duration_ms: float) ->
 
 
 def _registry() -> CollectorRegistry:
+    from indexer.metrics import OutboxCollector, register_collectors
+
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        registry.register(OutboxCollector())
         return registry
+    register_collectors()
     return DEFAULT_REGISTRY
 
 

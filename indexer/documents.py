@@ -1,0 +1,79 @@
+"""The tutor document: what of a tutor reaches the index.
+
+Built only from `tutor_public_profile` (the profiles app's definition of the public
+profile, privacy applied), through an allow-list of fields; a hidden field cannot
+reach the index because it is not in the public profile to begin with.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from search.indexes import TUTORS, IndexDefinition
+from web.profiles.models import Subject, TutorProfile
+from web.profiles.selectors import tutor_public_profile
+
+# Public-profile keys copied into the document as they are.
+_COPIED = (
+    "id",
+    "full_name",
+    "headline",
+    "bio",
+    "subjects",
+    "certifications",
+    "languages",
+    "hourly_rate",
+    "experience_years",
+    "rating",
+    "reviews_count",
+    "timezone",
+    "avatar_url",
+    "email",
+)
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class TutorIndexer:
+    """Owns the tutor index definition and turns a profile into its document."""
+
+    definition: IndexDefinition = TUTORS
+
+    def __init__(self) -> None:
+        self._subject_names: dict[str, str] | None = None
+
+    def subject_names(self) -> dict[str, str]:
+        """slug -> "name_uk name_en name_pl aliases", loaded once per indexer instance."""
+        if self._subject_names is None:
+            self._subject_names = {
+                s.slug: " ".join(filter(None, [s.name_uk, s.name_en, s.name_pl, s.aliases]))
+                for s in Subject.objects.all()
+            }
+        return self._subject_names
+
+    @staticmethod
+    def queryset() -> QuerySet[TutorProfile]:
+        return TutorProfile.objects.select_related("user").prefetch_related("slots")
+
+    def extract_document(self, profile: TutorProfile) -> dict[str, Any] | None:
+        """The index document for a tutor, or None if the tutor must not be in the index."""
+        public = tutor_public_profile(profile)
+        if public is None:
+            return None
+        doc: dict[str, Any] = {key: public[key] for key in _COPIED if key in public}
+        names = self.subject_names()
+        if "subjects" in public:
+            doc["subject_names"] = " ".join(names.get(slug, slug) for slug in public["subjects"])
+        doc["has_certifications"] = bool(public.get("certifications"))
+        slots = public.get("availability", [])
+        doc["availability"] = [
+            {**slot, "start_minute": _minutes(slot["start"]), "end_minute": _minutes(slot["end"])} for slot in slots
+        ]
+        doc["available_weekdays"] = sorted({slot["weekday"] for slot in slots})
+        doc["version"] = profile.version
+        return doc

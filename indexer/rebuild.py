@@ -1,0 +1,262 @@
+"""Gated, zero-downtime rebuild of the tutor index, and rollback.
+
+1. Create a new timestamped index and add it to the write alias: from now on every
+   index task writes to the live index AND the new one (dual write).
+2. Bulk-load every listed tutor from the database, in primary-key batches, with the
+   profile version as external version (so a newer dual-written document wins).
+3. Replay tutors changed since the load started (belt and braces for writes that
+   resolved the alias just before step 1).
+4. Gate: document count equals the listed tutors in the DB, and a random sample of
+   documents equals freshly built ones. A failed gate drops the new index, keeps the
+   aliases where they were and says why.
+5. Swap the read alias in one atomic request. The previous index is kept for rollback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from opensearchpy import OpenSearch, helpers
+
+from indexer.documents import TutorIndexer
+from indexer.locks import advisory_lock
+from indexer.models import TutorOutbox
+from indexer.sync import write_document
+from search.client import write_client
+from search.index_admin import alias_state, aliases_update, index_create, index_drop
+from web.profiles.models import TutorProfile
+from web.profiles.selectors import listed_profiles
+
+log = logging.getLogger("mash.indexer")
+
+# Changes whose task may have resolved the write alias just before the new index joined it.
+REPLAY_MARGIN = timedelta(seconds=5)
+
+
+class GateFailedError(RuntimeError):
+    pass
+
+
+@dataclass
+class RebuildReport:
+    index: str
+    documents: int = 0
+    db_count: int = 0
+    replayed: int = 0
+    seconds: float = 0.0
+    docs_per_second: float = 0.0
+    swapped: bool = False
+    previous: str | None = None
+    reason: str = ""
+    dropped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _batches(batch_size: int) -> Iterator[list[TutorProfile]]:
+    """Listed profiles in primary-key order (keyset pagination, no OFFSET)."""
+    last = 0
+    while True:
+        batch = list(
+            listed_profiles()
+            .select_related("user")
+            .prefetch_related("slots")
+            .filter(pk__gt=last)
+            .order_by("pk")[:batch_size]
+        )
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
+
+
+def bulk_actions(indexer: TutorIndexer, index: str, batch_size: int) -> Iterator[dict[str, Any]]:
+    for batch in _batches(batch_size):
+        for profile in batch:
+            doc = indexer.extract_document(profile)
+            if doc is None:  # changed between the two queries
+                continue
+            yield {
+                "_op_type": "index",
+                "_index": index,
+                "_id": str(profile.pk),
+                "_source": doc,
+                "version": profile.version,
+                "version_type": "external",
+            }
+
+
+def bulk_load(client: OpenSearch, indexer: TutorIndexer, index: str, batch_size: int) -> int:
+    """Load every listed tutor into `index`; returns documents written (conflicts count as present)."""
+    written = 0
+    for ok, item in helpers.streaming_bulk(
+        client,
+        bulk_actions(indexer, index, batch_size),
+        chunk_size=batch_size,
+        raise_on_error=False,
+        max_retries=3,
+        initial_backoff=1,
+    ):
+        result = item.get("index", {})
+        if ok or result.get("status") == 409:
+            written += 1
+        else:
+            raise RuntimeError(f"bulk load failed for {result.get('_id')}: {result.get('error')}")
+    return written
+
+
+def _replay(client: OpenSearch, indexer: TutorIndexer, index: str, since: Any) -> int:
+    ids = list(TutorProfile.objects.filter(updated_at__gte=since - REPLAY_MARGIN).values_list("pk", flat=True))
+    for tutor_id in ids:
+        profile = indexer.queryset().filter(pk=tutor_id).first()
+        if profile is not None:
+            write_document(client, index, tutor_id, indexer.extract_document(profile), profile.version)
+    return len(ids)
+
+
+def check_gate(client: OpenSearch, indexer: TutorIndexer, index: str, sample_size: int, attempts: int = 5) -> int:
+    """Raise GateFailedError unless the new index holds exactly the listed tutors and a
+    sample of its documents equals freshly built ones. Returns the DB count.
+
+    Concurrent writes can make the two counts differ for a moment (a dual write in
+    flight), so a mismatch is re-checked a few times before it fails the gate.
+    """
+    db_count = index_count = -1
+    for attempt in range(attempts):
+        client.indices.refresh(index=index)
+        db_count = listed_profiles().count()
+        index_count = client.count(index=index)["count"]
+        if db_count == index_count:
+            break
+        time.sleep(0.5 * (attempt + 1))
+    else:
+        raise GateFailedError(f"document count {index_count} != listed tutors in the database {db_count}")
+
+    sample = list(listed_profiles().order_by("?").values_list("pk", flat=True)[:sample_size])
+    if sample:
+        found = client.mget(index=index, body={"ids": [str(pk) for pk in sample]})["docs"]
+        for doc in found:
+            for _ in range(attempts):
+                if _matches_database(indexer, int(doc["_id"]), doc.get("_source")):
+                    break
+                # Changed meanwhile? Let the dual write land and look again.
+                time.sleep(0.2)
+                doc = client.get(index=index, id=doc["_id"], ignore=[404])
+            else:
+                raise GateFailedError(f"document {doc['_id']} differs from the database: {doc.get('_source')!r}")
+    return db_count
+
+
+def _matches_database(indexer: TutorIndexer, tutor_id: int, source: dict[str, Any] | None) -> bool:
+    """A document is right if it equals a fresh build of the same tutor, or if it is an
+    older version whose newer change is still on its way (a pending outbox row)."""
+    profile = indexer.queryset().filter(pk=tutor_id).first()
+    expected = indexer.extract_document(profile) if profile is not None else None
+    if source == expected:
+        return True
+    in_flight = TutorOutbox.objects.filter(tutor_id=tutor_id).exists()
+    return bool(in_flight and source and expected and source["version"] < expected["version"])
+
+
+def rebuild(
+    batch_size: int | None = None,
+    gate_sample: int | None = None,
+    client: OpenSearch | None = None,
+    gate: Any = check_gate,
+) -> RebuildReport:
+    """Build a new index from the database and swap it in if it passes the gate."""
+    client = client or write_client()
+    indexer = TutorIndexer()
+    definition = indexer.definition
+    batch_size = batch_size or settings.INDEX_REBUILD_BATCH_SIZE
+    gate_sample = settings.INDEX_REBUILD_GATE_SAMPLE if gate_sample is None else gate_sample
+
+    with advisory_lock(f"rebuild:{definition.prefix}"):
+        state = alias_state(client, definition)
+        # A rebuild that died half-way left its index in the write alias: drop it.
+        leftovers = [name for name in state.write if name not in state.read]
+        if leftovers:
+            aliases_update(client, [{"remove": {"index": n, "alias": definition.write_alias}} for n in leftovers])
+            for name in leftovers:
+                index_drop(client, name)
+        live = state.live
+        report = RebuildReport(index=definition.new_index_name(), previous=live, dropped=list(leftovers))
+        index_create(client, definition, report.index)
+        aliases_update(client, [{"add": {"index": report.index, "alias": definition.write_alias}}])
+
+        started = timezone.now()
+        clock = time.perf_counter()
+        try:
+            report.documents = bulk_load(client, indexer, report.index, batch_size)
+            report.seconds = round(time.perf_counter() - clock, 3)
+            report.docs_per_second = round(report.documents / report.seconds, 1) if report.seconds else 0.0
+            report.replayed = _replay(client, indexer, report.index, started)
+            report.db_count = gate(client, indexer, report.index, gate_sample)
+        except Exception as exc:
+            report.reason = f"{type(exc).__name__}: {exc}"
+            log.error("rebuild gate failed, aliases unchanged", extra={"index": report.index, "reason": report.reason})
+            aliases_update(client, [{"remove": {"index": report.index, "alias": definition.write_alias}}])
+            index_drop(client, report.index)
+            return report
+
+        actions: list[dict[str, Any]] = [{"add": {"index": report.index, "alias": definition.read_alias}}]
+        for name in alias_state(client, definition).read:
+            actions.append({"remove": {"index": name, "alias": definition.read_alias}})
+        for name in state.write:
+            if name not in leftovers:
+                actions.append({"remove": {"index": name, "alias": definition.write_alias}})
+        aliases_update(client, actions)
+        report.swapped = True
+
+        # Keep the new index and the one before it (rollback); drop anything older.
+        keep = {report.index, *([live] if live else [])}
+        for name in alias_state(client, definition).all_indices:
+            if name not in keep:
+                index_drop(client, name)
+                report.dropped.append(name)
+        log.info("rebuild swapped", extra=report.as_dict())
+        return report
+
+
+def rollback(client: OpenSearch | None = None) -> str:
+    """Point both aliases back at the previous index, then repair what it missed."""
+    from indexer.reconcile import reconcile
+
+    client = client or write_client()
+    definition = TutorIndexer.definition
+    with advisory_lock(f"rebuild:{definition.prefix}"):
+        state = alias_state(client, definition)
+        if not state.live:
+            raise RuntimeError("no live index to roll back from")
+        older = [name for name in state.all_indices if name < state.live]
+        if not older:
+            raise RuntimeError("no previous index kept to roll back to")
+        previous = older[-1]
+        actions: list[dict[str, Any]] = [
+            {"add": {"index": previous, "alias": definition.read_alias}},
+            {"add": {"index": previous, "alias": definition.write_alias}},
+        ]
+        for name in state.read:
+            actions.append({"remove": {"index": name, "alias": definition.read_alias}})
+        for name in state.write:
+            actions.append({"remove": {"index": name, "alias": definition.write_alias}})
+        aliases_update(client, actions)
+    # The previous index missed the writes made since the swap.
+    reconcile(client=client)
+    return previous
+
+
+def ensure_index(client: OpenSearch | None = None) -> RebuildReport | None:
+    """Build the index if there is none (a fresh or restarted embedded engine)."""
+    client = client or write_client()
+    if alias_state(client, TutorIndexer.definition).live:
+        return None
+    return rebuild(client=client)

@@ -1,0 +1,63 @@
+"""Index lifecycle operations: create, resolve aliases, swap atomically, drop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from opensearchpy import NotFoundError, OpenSearch
+
+from search.indexes import IndexDefinition
+
+
+@dataclass(frozen=True)
+class AliasState:
+    read: list[str]
+    write: list[str]
+    all_indices: list[str]
+
+    @property
+    def live(self) -> str | None:
+        return self.read[0] if self.read else None
+
+
+def alias_state(client: OpenSearch, definition: IndexDefinition) -> AliasState:
+    """Which concrete indices the read and write aliases point at, and which exist at all."""
+    try:
+        indices = client.indices.get(index=f"{definition.prefix}-*")
+    except NotFoundError:
+        indices = {}
+    read: list[str] = []
+    write: list[str] = []
+    own = sorted(name for name in indices if definition.is_own_index(name))
+    for name in own:
+        aliases = indices[name].get("aliases", {})
+        if definition.read_alias in aliases:
+            read.append(name)
+        if definition.write_alias in aliases:
+            write.append(name)
+    return AliasState(read=read, write=write, all_indices=own)
+
+
+def write_targets(client: OpenSearch, definition: IndexDefinition) -> list[str]:
+    """Concrete indices behind the write alias: one normally, two while a rebuild runs."""
+    try:
+        return sorted(client.indices.get_alias(name=definition.write_alias))
+    except NotFoundError:
+        return []
+
+
+def index_create(client: OpenSearch, definition: IndexDefinition, name: str) -> None:
+    client.indices.create(index=name, body=definition.body())
+
+
+def aliases_update(client: OpenSearch, actions: list[dict]) -> None:
+    """Apply alias actions in ONE request, so readers never see a gap."""
+    if actions:
+        client.indices.update_aliases(body={"actions": actions})
+
+
+def index_drop(client: OpenSearch, name: str) -> None:
+    try:
+        client.indices.delete(index=name)
+    except NotFoundError:
+        pass

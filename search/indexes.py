@@ -1,0 +1,124 @@
+"""Index definitions: names, aliases, settings and the strict tutor mapping.
+
+Every index is versioned (`<prefix>-tutors-<timestamp>`) and reached through two
+aliases: the read alias (searches) and the write alias (the indexer). A rebuild
+creates a new index and moves the aliases atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+
+# Text is folded (lower case, accents and diacritics removed: "Łódź" -> "lodz",
+# "café" -> "cafe") so Ukrainian, English and Polish queries match without a
+# plugin; English text also gets a stemmed sub-field. Only analysis built into
+# every OpenSearch distribution is used, so a real cluster runs this unchanged.
+ANALYSIS: dict[str, Any] = {
+    "analyzer": {
+        "folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+        "english_folded": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "asciifolding", "english_stemmer"],
+        },
+    },
+    "filter": {
+        "english_stemmer": {"type": "stemmer", "language": "english"},
+    },
+    "normalizer": {
+        "sortable": {"type": "custom", "filter": ["lowercase", "asciifolding"]},
+    },
+}
+
+_SUBFIELDS: dict[str, Any] = {"en": {"type": "text", "analyzer": "english_folded"}}
+_TEXT: dict[str, Any] = {"type": "text", "analyzer": "folded", "fields": _SUBFIELDS}
+
+TUTOR_MAPPING: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "id": {"type": "long"},
+        "full_name": {
+            **_TEXT,
+            "fields": {**_SUBFIELDS, "sort": {"type": "keyword", "normalizer": "sortable"}},
+        },
+        "headline": _TEXT,
+        "bio": _TEXT,
+        "subjects": {"type": "keyword"},
+        # Names of the visible subjects in uk/en/pl plus aliases: "математика", "matematyka", "maths".
+        "subject_names": _TEXT,
+        "certifications": {"type": "text", "analyzer": "folded"},
+        "has_certifications": {"type": "boolean"},
+        "languages": {"type": "keyword"},
+        "hourly_rate": {"type": "integer"},
+        "experience_years": {"type": "integer"},
+        "rating": {"type": "float"},
+        "reviews_count": {"type": "integer"},
+        "timezone": {"type": "keyword"},
+        "avatar_url": {"type": "keyword", "index": False, "doc_values": False},
+        "email": {"type": "keyword", "index": False, "doc_values": False},
+        "available_weekdays": {"type": "byte"},
+        "availability": {
+            "type": "nested",
+            "properties": {
+                "weekday": {"type": "byte"},
+                "start": {"type": "keyword", "index": False, "doc_values": False},
+                "end": {"type": "keyword", "index": False, "doc_values": False},
+                "start_minute": {"type": "short"},
+                "end_minute": {"type": "short"},
+            },
+        },
+        "version": {"type": "long"},
+    },
+}
+
+
+@dataclass(frozen=True)
+class IndexDefinition:
+    """A document type's index: how it is named, configured and mapped."""
+
+    name: str
+    mapping: dict[str, Any]
+    analysis: dict[str, Any]
+
+    @property
+    def prefix(self) -> str:
+        return f"{settings.OPENSEARCH_INDEX_PREFIX}-{self.name}"
+
+    @property
+    def read_alias(self) -> str:
+        return self.prefix
+
+    @property
+    def write_alias(self) -> str:
+        return f"{self.prefix}-write"
+
+    def new_index_name(self, now: datetime | None = None) -> str:
+        stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S%f")
+        return f"{self.prefix}-{stamp}"
+
+    def is_own_index(self, index: str) -> bool:
+        suffix = index[len(self.prefix) + 1 :]
+        return index.startswith(self.prefix + "-") and suffix.isdigit()
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "settings": {
+                "index": {
+                    "number_of_shards": 1,
+                    "number_of_replicas": settings.OPENSEARCH_NUMBER_OF_REPLICAS,
+                    # Explicit, so a real cluster never pauses refreshes on an idle shard
+                    # (search-idle) and changes stay searchable within a second.
+                    "refresh_interval": "1s",
+                    "max_result_window": 10_000,
+                },
+                "analysis": self.analysis,
+            },
+            "mappings": self.mapping,
+        }
+
+
+TUTORS = IndexDefinition(name="tutors", mapping=TUTOR_MAPPING, analysis=ANALYSIS)

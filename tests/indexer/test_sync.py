@@ -1,0 +1,93 @@
+"""One tutor's document, written and deleted through the outbox path (no worker)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from indexer.models import TutorOutbox
+from indexer.sync import tutor_sync, write_document
+from search.client import write_client
+from search.indexes import TUTORS
+from tests.factories import TutorProfileFactory
+from web.profiles import services
+
+pytestmark = pytest.mark.django_db
+
+
+def _doc(tutor_id: int) -> dict | None:
+    client = write_client()
+    client.indices.refresh(index=TUTORS.read_alias)
+    found = client.get(index=TUTORS.read_alias, id=str(tutor_id), ignore=[404])
+    return found["_source"] if found.get("found") else None
+
+
+def test_profile_change_reaches_the_index_and_clears_the_outbox(opensearch) -> None:
+    tutor = TutorProfileFactory(subjects=["math", "physics"], certifications=["CELTA"])
+    services.profile_update(user=tutor.user, data={"headline": "Olympiad physics coach"})
+    assert TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()
+
+    assert tutor_sync(tutor.pk) == "indexed"
+    doc = _doc(tutor.pk)
+    assert doc["headline"] == "Olympiad physics coach"
+    assert doc["version"] == tutor.version + 1
+    assert doc["subjects"] == ["math", "physics"]
+    assert "Математика" in doc["subject_names"] and "Fizyka" in doc["subject_names"]
+    assert doc["has_certifications"] is True
+    assert not TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()
+
+
+def test_privacy_change_removes_the_field_from_the_stored_document(opensearch) -> None:
+    tutor = TutorProfileFactory(bio="Secret garden methods", certifications=["CELTA"])
+    tutor_sync(tutor.pk)
+    assert _doc(tutor.pk)["bio"] == "Secret garden methods"
+    services.profile_update(
+        user=tutor.user, data={"privacy": {"show_bio_publicly": False, "show_certifications_publicly": False}}
+    )
+    tutor_sync(tutor.pk)
+    doc = _doc(tutor.pk)
+    assert "bio" not in doc
+    assert "certifications" not in doc
+    assert doc["has_certifications"] is False
+    assert "Secret garden" not in str(doc)
+
+
+def test_unpublishing_deletes_the_document(opensearch) -> None:
+    tutor = TutorProfileFactory()
+    tutor_sync(tutor.pk)
+    assert _doc(tutor.pk) is not None
+    services.profile_update(user=tutor.user, data={"public_profile_enabled": False})
+    assert tutor_sync(tutor.pk) == "deleted"
+    assert _doc(tutor.pk) is None
+
+
+def test_a_rolled_back_change_leaves_no_outbox_row(opensearch) -> None:
+    tutor = TutorProfileFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.profile_update(user=tutor.user, data={"headline": "Never happened"})
+        raise RuntimeError("rollback")
+    assert not TutorOutbox.objects.exists()
+    tutor_sync(tutor.pk)
+    assert _doc(tutor.pk)["headline"] == tutor.headline
+
+
+def test_an_older_version_never_overwrites_a_newer_document(opensearch) -> None:
+    tutor = TutorProfileFactory()
+    services.profile_update(user=tutor.user, data={"headline": "Newest"})
+    tutor_sync(tutor.pk)
+    client = write_client()
+    stale = {**_doc(tutor.pk), "headline": "Stale"}
+    index = client.indices.get_alias(name=TUTORS.write_alias).popitem()[0]
+    assert write_document(client, index, tutor.pk, stale, tutor.version) == "stale"
+    assert _doc(tutor.pk)["headline"] == "Newest"
+
+
+def test_a_hidden_word_never_reaches_the_index(opensearch) -> None:
+    tutor = TutorProfileFactory(bio="zanzibarite", show_bio_publicly=False)
+    tutor_sync(tutor.pk)
+    client = write_client()
+    client.indices.refresh(index=TUTORS.read_alias)
+    fields = ["headline", "headline.en", "bio", "bio.en", "full_name", "subject_names", "certifications"]
+    query = {"multi_match": {"query": "zanzibarite", "fields": fields}}
+    hits = client.search(index=TUTORS.read_alias, body={"query": query})
+    assert hits["hits"]["total"]["value"] == 0, hits["hits"]["hits"]

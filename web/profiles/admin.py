@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from web.profiles.models import AvailabilitySlot, ProfileDraft, Subject, TutorProfile
+
+
+@admin.register(Subject)
+class SubjectAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name_en", "name_uk", "name_pl", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["slug", "name_en", "name_uk", "name_pl", "aliases"]
+
+
+class SlotInline(admin.TabularInline):
+    model = AvailabilitySlot
+    extra = 0
+
+
+@admin.register(TutorProfile)
+class TutorProfileAdmin(admin.ModelAdmin):
+    """Read-mostly: edits belong to the tutor's API, which versions and reindexes them."""
+
+    list_display = ["user", "headline", "hourly_rate", "public_profile_enabled", "version", "updated_at"]
+    list_filter = ["public_profile_enabled"]
+    search_fields = ["user__email", "user__full_name", "headline"]
+    readonly_fields = [f.name for f in TutorProfile._meta.fields]
+    inlines = [SlotInline]
+
+    def has_add_permission(self, request):  # profiles are created at registration
+        return False
+
+
+@admin.register(ProfileDraft)
+class ProfileDraftAdmin(admin.ModelAdmin):
+    list_display = ["user", "updated_at"]
+    readonly_fields = ["user", "data", "updated_at"]

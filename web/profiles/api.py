@@ -1,0 +1,433 @@
+"""Tutor-facing profile endpoints under /api/me/. Views validate, call one service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from web.core.cursor import InvalidCursor, cursor_decode, cursor_encode
+from web.core.schema import ERROR_RESPONSE, error_example, validation_example
+from web.profiles import services
+from web.profiles.editable import ProfileInputSerializer, profile_editable_data
+from web.profiles.models import TutorProfile
+from web.profiles.permissions import IsTutor
+from web.profiles.selectors import profile_snapshots, subject_catalogue, tutor_is_listed
+
+FORBIDDEN = error_example(
+    "not a tutor", "403", "permission_denied", "Only tutor accounts have a tutor profile."
+)
+TOO_MANY = error_example(
+    "rate limited", "429", "rate_limited", "Autosave is limited to one save every 10 seconds."
+)
+_ERRORS = {400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 403: ERROR_RESPONSE}
+
+_PROFILE_EXAMPLE: dict[str, Any] = {
+    "headline": "Maths and physics for NMT, 8 years of experience",
+    "bio": "I prepare students for the NMT and olympiads.",
+    "subjects": ["math", "physics"],
+    "certifications": ["Cambridge CELTA"],
+    "languages": ["uk", "en"],
+    "hourly_rate": 450,
+    "experience_years": 8,
+    "avatar_url": "https://cdn.example.com/a/7.jpg",
+    "timezone": "Europe/Kyiv",
+    "public_profile_enabled": True,
+    "privacy": {
+        "show_email_publicly": False,
+        "show_avatar_publicly": True,
+        "show_certifications_publicly": True,
+        "show_subjects_publicly": True,
+        "show_bio_publicly": True,
+    },
+    "rating": 4.8,
+    "reviews_count": 12,
+    "version": 5,
+    "listed": True,
+    "missing_for_listing": [],
+    "updated_at": "2026-02-15T10:22:33+00:00",
+}
+
+
+def _missing_for_listing(profile: TutorProfile) -> list[str]:
+    missing = [name for name in ("headline", "subjects", "hourly_rate") if not getattr(profile, name)]
+    if not profile.public_profile_enabled:
+        missing.append("public_profile_enabled")
+    return missing
+
+
+class PrivacyOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "ProfilePrivacyOutput"
+
+    show_email_publicly = serializers.BooleanField()
+    show_avatar_publicly = serializers.BooleanField()
+    show_certifications_publicly = serializers.BooleanField()
+    show_subjects_publicly = serializers.BooleanField()
+    show_bio_publicly = serializers.BooleanField()
+
+
+class ProfileOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "TutorProfileOutput"
+
+    headline = serializers.CharField()
+    bio = serializers.CharField()
+    subjects = serializers.ListField(child=serializers.CharField())
+    certifications = serializers.ListField(child=serializers.CharField())
+    languages = serializers.ListField(child=serializers.CharField())
+    hourly_rate = serializers.IntegerField(allow_null=True)
+    experience_years = serializers.IntegerField(allow_null=True)
+    avatar_url = serializers.CharField(allow_blank=True)
+    timezone = serializers.CharField()
+    public_profile_enabled = serializers.BooleanField()
+    privacy = PrivacyOutputSerializer()
+    rating = serializers.FloatField()
+    reviews_count = serializers.IntegerField()
+    version = serializers.IntegerField()
+    listed = serializers.BooleanField(help_text="Whether the marketplace shows this profile.")
+    missing_for_listing = serializers.ListField(child=serializers.CharField())
+    updated_at = serializers.DateTimeField()
+
+
+def render_profile(profile: TutorProfile) -> dict[str, Any]:
+    data = profile_editable_data(profile)
+    data.update(
+        rating=float(profile.rating),
+        reviews_count=profile.reviews_count,
+        version=profile.version,
+        listed=tutor_is_listed(profile),
+        missing_for_listing=_missing_for_listing(profile),
+        updated_at=profile.updated_at,
+    )
+    return ProfileOutputSerializer(data).data
+
+
+def _own_profile(request: Request) -> TutorProfile:
+    return TutorProfile.objects.select_related("user").get(user=request.user)
+
+
+class ProfileMeApi(APIView):
+    permission_classes = [IsTutor]
+
+    @extend_schema(
+        summary="The caller's tutor profile",
+        responses={200: ProfileOutputSerializer, **_ERRORS},
+        examples=[
+            OpenApiExample("profile", response_only=True, status_codes=["200"], value=_PROFILE_EXAMPLE),
+            FORBIDDEN,
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(render_profile(_own_profile(request)))
+
+    @extend_schema(
+        summary="Update the caller's tutor profile",
+        description=(
+            "Partial update. Records a `profile.snapshot` activity event with the profile as it was "
+            "(restore it with `POST /api/me/profile/snapshots/{id}/restore/`). The `version` grows when "
+            "anything in the public profile changed; the search index follows within seconds."
+        ),
+        request=ProfileInputSerializer,
+        responses={200: ProfileOutputSerializer, **_ERRORS},
+        examples=[
+            OpenApiExample(
+                "update", request_only=True, value={"headline": "Maths tutor", "privacy": {"show_bio_publicly": False}}
+            ),
+            OpenApiExample("updated", response_only=True, status_codes=["200"], value=_PROFILE_EXAMPLE),
+            validation_example("subjects", "Unknown subject: astrology. See /api/subjects/."),
+            FORBIDDEN,
+        ],
+    )
+    def patch(self, request: Request) -> Response:
+        data = ProfileInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = services.profile_update(user=request.user, data=dict(data.validated_data), request=request)
+        return Response(render_profile(profile))
+
+
+class SnapshotListApi(APIView):
+    permission_classes = [IsTutor]
+    SALT = "profiles.snapshots"
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SnapshotListQuery"
+
+        cursor = serializers.CharField(required=False, max_length=512)
+        page_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
+
+    class SnapshotSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ProfileSnapshot"
+
+        id = serializers.IntegerField()
+        created_at = serializers.DateTimeField(source="timestamp")
+        before = serializers.JSONField(source="metadata.before", help_text="The profile as it was.")
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ProfileSnapshotPage"
+
+        results = serializers.ListField(child=serializers.DictField())
+        cursor = serializers.CharField(allow_null=True)
+        has_more = serializers.BooleanField()
+
+    @extend_schema(
+        summary="Snapshots of the profile taken before each update (newest first)",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, **_ERRORS},
+        examples=[
+            OpenApiExample(
+                "snapshots", response_only=True, status_codes=["200"],
+                value={"results": [{"id": 42, "created_at": "2026-02-15T10:22:33+00:00",
+                                    "before": {"headline": "Old headline"}}],
+                       "cursor": "eyJwIjpbNDJdLCJmIjoiLi4uIn0:1t...", "has_more": True},
+            ),
+            validation_example("cursor", "Invalid cursor."),
+            FORBIDDEN,
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        query = self.InputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        bound = {"user": request.user.pk}
+        before_id = None
+        if "cursor" in query.validated_data:
+            try:
+                (before_id,) = cursor_decode(query.validated_data["cursor"], salt=self.SALT, bound_to=bound)
+            except (InvalidCursor, ValueError) as exc:
+                raise serializers.ValidationError({"cursor": [str(exc)]}) from None
+        size = query.validated_data["page_size"]
+        rows = profile_snapshots(request.user.pk, before_id=before_id, limit=size + 1)
+        has_more = len(rows) > size
+        rows = rows[:size]
+        cursor = cursor_encode([rows[-1].pk], salt=self.SALT, bound_to=bound) if has_more else None
+        return Response(
+            {"results": self.SnapshotSerializer(rows, many=True).data, "cursor": cursor, "has_more": has_more}
+        )
+
+
+class SnapshotRestoreApi(APIView):
+    permission_classes = [IsTutor]
+
+    @extend_schema(
+        summary="Restore the profile from a snapshot (undo)",
+        request=None,
+        responses={200: ProfileOutputSerializer, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE, **_ERRORS},
+        examples=[
+            OpenApiExample("restored", response_only=True, status_codes=["200"], value=_PROFILE_EXAMPLE),
+            error_example("unknown snapshot", "404", "not_found", "No such snapshot."),
+            error_example("stale snapshot", "409", "conflict", "This snapshot can no longer be applied: ..."),
+            FORBIDDEN,
+        ],
+    )
+    def post(self, request: Request, snapshot_id: int) -> Response:
+        profile = services.profile_restore_snapshot(user=request.user, snapshot_id=snapshot_id, request=request)
+        return Response(render_profile(profile))
+
+
+class SlotSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "AvailabilitySlot"
+
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
+    start = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    end = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+
+
+class AvailabilityApi(APIView):
+    permission_classes = [IsTutor]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AvailabilityInput"
+
+        slots = SlotSerializer(many=True, max_length=50)
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "AvailabilityOutput"
+
+        timezone = serializers.CharField()
+        slots = SlotSerializer(many=True)
+        version = serializers.IntegerField()
+
+    _example = {
+        "timezone": "Europe/Kyiv",
+        "slots": [{"weekday": 0, "start": "09:00", "end": "12:00"}, {"weekday": 2, "start": "18:00", "end": "20:30"}],
+        "version": 6,
+    }
+
+    def _render(self, profile: TutorProfile) -> Response:
+        slots = profile.slots.order_by("weekday", "start")
+        return Response(
+            self.OutputSerializer({"timezone": profile.timezone, "slots": slots, "version": profile.version}).data
+        )
+
+    @extend_schema(
+        summary="The caller's weekly availability (tutor's time zone)",
+        responses={200: OutputSerializer, **_ERRORS},
+        examples=[OpenApiExample("slots", response_only=True, status_codes=["200"], value=_example), FORBIDDEN],
+    )
+    def get(self, request: Request) -> Response:
+        return self._render(_own_profile(request))
+
+    @extend_schema(
+        summary="Replace the weekly availability",
+        description="Replace-all. Slots must not overlap on a day; start before end; weekday 0-6.",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **_ERRORS},
+        examples=[
+            OpenApiExample("replace", request_only=True, value={"slots": _example["slots"]}),
+            OpenApiExample("replaced", response_only=True, status_codes=["200"], value=_example),
+            validation_example("slots.1.start", "Overlaps slot 0."),
+            FORBIDDEN,
+        ],
+    )
+    def put(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = services.availability_replace(
+            user=request.user, slots=[dict(s) for s in data.validated_data["slots"]], request=request
+        )
+        return self._render(profile)
+
+
+class DraftOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "ProfileDraftOutput"
+
+    data = serializers.JSONField(help_text="The unpublished changes, in the profile's editable shape.")
+    autosaved_at = serializers.DateTimeField(allow_null=True)
+
+
+_DRAFT_EXAMPLE = {"data": {"headline": "New headline", "privacy": {"show_bio_publicly": False}},
+                  "autosaved_at": "2026-02-15T10:22:33+00:00"}
+
+
+def _render_draft(draft: Any) -> dict[str, Any]:
+    if draft is None:
+        return DraftOutputSerializer({"data": {}, "autosaved_at": None}).data
+    return DraftOutputSerializer({"data": draft.data, "autosaved_at": draft.updated_at}).data
+
+
+class DraftApi(APIView):
+    permission_classes = [IsTutor]
+
+    @extend_schema(
+        summary="The caller's profile draft",
+        responses={200: DraftOutputSerializer, **_ERRORS},
+        examples=[OpenApiExample("draft", response_only=True, status_codes=["200"], value=_DRAFT_EXAMPLE), FORBIDDEN],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(_render_draft(services.draft_get(request.user)))
+
+    @extend_schema(
+        summary="Autosave: deep-merge partial changes into the draft",
+        description=(
+            "Objects merge, lists replace. Types are checked, required fields are not. The published "
+            "profile is unchanged. One save per 10 seconds per user (429 with Retry-After otherwise)."
+        ),
+        request=ProfileInputSerializer,
+        responses={200: DraftOutputSerializer, 429: ERROR_RESPONSE, **_ERRORS},
+        examples=[
+            OpenApiExample("autosave", request_only=True, value={"privacy": {"show_bio_publicly": False}}),
+            OpenApiExample("saved", response_only=True, status_codes=["200"], value=_DRAFT_EXAMPLE),
+            validation_example("hourly_rate", "A valid integer is required."),
+            FORBIDDEN,
+            TOO_MANY,
+        ],
+    )
+    def patch(self, request: Request) -> Response:
+        draft = services.draft_autosave(user=request.user, patch=request.data, request=request)
+        return Response(_render_draft(draft))
+
+    @extend_schema(
+        summary="Discard the draft",
+        responses={204: None, **_ERRORS},
+        examples=[FORBIDDEN],
+    )
+    def delete(self, request: Request) -> Response:
+        services.draft_discard(user=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DraftDiffApi(APIView):
+    permission_classes = [IsTutor]
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ProfileDraftDiff"
+
+        dirty = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(
+        summary="Fields where the draft differs from the published profile",
+        description="Paths up to 3 levels deep (`privacy.show_bio_publicly`); an array that differs is one path.",
+        responses={200: OutputSerializer, **_ERRORS},
+        examples=[
+            OpenApiExample(
+                "dirty", response_only=True, status_codes=["200"],
+                value={"dirty": ["headline", "privacy.show_bio_publicly", "subjects"]},
+            ),
+            FORBIDDEN,
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"dirty": services.draft_diff(request.user)})
+
+
+class DraftPublishApi(APIView):
+    permission_classes = [IsTutor]
+
+    @extend_schema(
+        summary="Publish the draft",
+        description=(
+            "Validates the draft merged over the profile in full and applies it in one transaction "
+            "(recording a snapshot); the draft is then cleared. An invalid result publishes nothing."
+        ),
+        request=None,
+        responses={200: ProfileOutputSerializer, 409: ERROR_RESPONSE, **_ERRORS},
+        examples=[
+            OpenApiExample("published", response_only=True, status_codes=["200"], value=_PROFILE_EXAMPLE),
+            validation_example("subjects", "Unknown subject: astrology. See /api/subjects/."),
+            error_example("no draft", "409", "conflict", "There is no draft to publish."),
+            FORBIDDEN,
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        return Response(render_profile(services.draft_publish(user=request.user, request=request)))
+
+
+class SubjectListApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Subject"
+
+        slug = serializers.CharField()
+        name_uk = serializers.CharField()
+        name_en = serializers.CharField()
+        name_pl = serializers.CharField()
+
+    @extend_schema(
+        summary="The subject catalogue",
+        description="The slugs accepted in `subjects` and the `subject` filter, named in Ukrainian, English, Polish.",
+        responses={200: OutputSerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "subjects", response_only=True, status_codes=["200"],
+                value=[{"slug": "math", "name_uk": "Математика", "name_en": "Mathematics", "name_pl": "Matematyka"}],
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer(subject_catalogue(), many=True).data)

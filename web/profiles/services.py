@@ -1,0 +1,226 @@
+"""Writes of the profiles domain.
+
+Every write that can change the public profile goes through `_commit_public_change`,
+which bumps `version` when (and only when) the public profile differs and calls the
+index hook inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from rest_framework.exceptions import NotFound
+
+from indexer.outbox import tutor_changed
+from web.accounts.models import User
+from web.activity.services import activity_log
+from web.core.errors import Conflict, RateLimited
+from web.core.ratelimit import Rate, rate_limit_hit
+from web.profiles.drafts import deep_merge, dirty_paths
+from web.profiles.editable import apply_editable_data, profile_editable_data, validate_profile_input
+from web.profiles.models import MAX_SLOTS, AvailabilitySlot, ProfileDraft, TutorProfile
+from web.profiles.selectors import tutor_public_profile
+
+AUTOSAVE_RATE = Rate(limit=1, period_seconds=10)
+SNAPSHOT_ACTION = "profile.snapshot"
+ENTITY = "tutor_profile"
+
+
+def tutor_profile_create(user: User) -> TutorProfile:
+    """The empty profile every tutor gets at registration (not listed until filled in)."""
+    return TutorProfile.objects.create(user=user, timezone=user.timezone)
+
+
+def _lock(user: User) -> TutorProfile:
+    try:
+        return TutorProfile.objects.select_for_update().select_related("user").get(user=user)
+    except TutorProfile.DoesNotExist:
+        raise NotFound("This account has no tutor profile.") from None
+
+
+def _commit_public_change(profile: TutorProfile, before_public: dict[str, Any] | None) -> bool:
+    """Save the profile; bump the version and notify the indexer if the public profile changed.
+
+    Must run inside a transaction holding the profile row lock, so versions only grow.
+    """
+    after_public = tutor_public_profile(profile)
+    changed = after_public != before_public
+    if changed:
+        profile.version += 1
+    profile.save()
+    if changed:
+        tutor_changed(profile.pk)
+    return changed
+
+
+@transaction.atomic
+def profile_update(*, user: User, data: dict[str, Any], request: HttpRequest | None = None) -> TutorProfile:
+    """Apply validated editable data to the tutor's profile.
+
+    Records `profile.snapshot` with the profile as it was (the undo point) and
+    `profile.updated` with the changed field names.
+    """
+    profile = _lock(user)
+    before_public = tutor_public_profile(profile)
+    before = profile_editable_data(profile)
+    apply_editable_data(profile, data)
+    after = profile_editable_data(profile)
+    if after == before:
+        return profile
+    snapshot = activity_log(
+        user, SNAPSHOT_ACTION, entity_type=ENTITY, entity_id=profile.pk, metadata={"before": before}, request=request
+    )
+    public_changed = _commit_public_change(profile, before_public)
+    activity_log(
+        user,
+        "profile.updated",
+        entity_type=ENTITY,
+        entity_id=profile.pk,
+        metadata={
+            "fields": sorted(key for key in after if after[key] != before[key]),
+            "snapshot_id": snapshot.pk,
+            "version": profile.version,
+            "public_changed": public_changed,
+        },
+        request=request,
+    )
+    return profile
+
+
+@transaction.atomic
+def profile_restore_snapshot(*, user: User, snapshot_id: int, request: HttpRequest | None = None) -> TutorProfile:
+    """Restore the profile as it was before an earlier update (itself undoable)."""
+    from web.activity.models import ActivityLog
+
+    snapshot = ActivityLog.objects.filter(pk=snapshot_id, user=user, action=SNAPSHOT_ACTION).first()
+    if snapshot is None:
+        raise NotFound("No such snapshot.")
+    data = (snapshot.metadata or {}).get("before")
+    try:
+        validated = validate_profile_input(data)
+    except Exception as exc:  # e.g. a subject since removed from the catalogue
+        raise Conflict(f"This snapshot can no longer be applied: {exc}") from None
+    profile = profile_update(user=user, data=validated, request=request)
+    activity_log(
+        user, "profile.restored", entity_type=ENTITY, entity_id=profile.pk,
+        metadata={"snapshot_id": snapshot_id, "version": profile.version}, request=request,
+    )
+    return profile
+
+
+def check_availability(slots: list[dict[str, Any]]) -> list[tuple[int, time, time]]:
+    """Validate weekly slots: known weekday, start < end, no overlap on a day.
+
+    Raises ValidationError naming the offending slot, e.g. {"slots.2.end": [...]}.
+    """
+    if len(slots) > MAX_SLOTS:
+        raise ValidationError({"slots": [f"At most {MAX_SLOTS} slots."]})
+    parsed: list[tuple[int, time, time, int]] = []
+    for index, slot in enumerate(slots):
+        weekday, start, end = slot["weekday"], slot["start"], slot["end"]
+        if not 0 <= weekday <= 6:
+            raise ValidationError({f"slots.{index}.weekday": ["Weekday must be 0 (Monday) to 6 (Sunday)."]})
+        if start >= end:
+            raise ValidationError({f"slots.{index}.end": ["End must be after start."]})
+        parsed.append((weekday, start, end, index))
+    parsed.sort()
+    for previous, current in zip(parsed, parsed[1:], strict=False):
+        if previous[0] == current[0] and current[1] < previous[2]:
+            raise ValidationError({f"slots.{current[3]}.start": [f"Overlaps slot {previous[3]}."]})
+    return [(weekday, start, end) for weekday, start, end, _ in parsed]
+
+
+@transaction.atomic
+def availability_replace(
+    *, user: User, slots: list[dict[str, Any]], request: HttpRequest | None = None
+) -> TutorProfile:
+    """Replace all weekly slots; a change reindexes the tutor like any public change."""
+    checked = check_availability(slots)
+    profile = _lock(user)
+    before_public = tutor_public_profile(profile)
+    AvailabilitySlot.objects.filter(profile=profile).delete()
+    AvailabilitySlot.objects.bulk_create(
+        AvailabilitySlot(profile=profile, weekday=weekday, start=start, end=end) for weekday, start, end in checked
+    )
+    _commit_public_change(profile, before_public)
+    activity_log(
+        user, "availability.updated", entity_type=ENTITY, entity_id=profile.pk,
+        metadata={"slots": len(checked), "version": profile.version}, request=request,
+    )
+    return profile
+
+
+# --- drafts -------------------------------------------------------------------
+
+
+def draft_autosave(*, user: User, patch: Any, request: HttpRequest | None = None) -> ProfileDraft:
+    """Deep-merge a partial, type-checked patch into the tutor's draft (one save per 10 s).
+
+    Required fields are not enforced on a draft; the published profile is untouched.
+    """
+    validated = validate_profile_input(patch)
+    _lock_profile_exists(user)
+    wait = rate_limit_hit("profile.autosave", str(user.pk), [AUTOSAVE_RATE])
+    if wait is not None:
+        raise RateLimited(wait, "Autosave is limited to one save every 10 seconds.")
+    with transaction.atomic():
+        draft, _ = ProfileDraft.objects.select_for_update().get_or_create(user=user)
+        draft.data = deep_merge(draft.data, validated)
+        draft.save()
+        activity_log(
+            user, "profile.autosave", entity_type=ENTITY, entity_id=user.pk,
+            metadata={"fields": sorted(validated)}, request=request,
+        )
+    return draft
+
+
+def _lock_profile_exists(user: User) -> None:
+    if not TutorProfile.objects.filter(user=user).exists():
+        raise NotFound("This account has no tutor profile.")
+
+
+def draft_get(user: User) -> ProfileDraft | None:
+    return ProfileDraft.objects.filter(user=user).first()
+
+
+def draft_diff(user: User) -> list[str]:
+    """Dirty paths of the draft against the persisted profile (depth 3, arrays whole)."""
+    draft = draft_get(user)
+    if draft is None:
+        return []
+    profile = TutorProfile.objects.select_related("user").get(user=user)
+    return dirty_paths(draft.data, profile_editable_data(profile))
+
+
+@transaction.atomic
+def draft_publish(*, user: User, request: HttpRequest | None = None) -> TutorProfile:
+    """Validate the draft merged over the profile in full and apply it in one transaction.
+
+    An invalid merged result publishes nothing and keeps the draft.
+    """
+    profile = _lock(user)
+    draft = ProfileDraft.objects.select_for_update().filter(user=user).first()
+    if draft is None:
+        raise Conflict("There is no draft to publish.")
+    merged = deep_merge(profile_editable_data(profile), draft.data)
+    validated = validate_profile_input(merged)
+    profile = profile_update(user=user, data=validated, request=request)
+    draft.delete()
+    activity_log(
+        user, "profile.draft.published", entity_type=ENTITY, entity_id=profile.pk,
+        metadata={"version": profile.version}, request=request,
+    )
+    return profile
+
+
+@transaction.atomic
+def draft_discard(*, user: User, request: HttpRequest | None = None) -> bool:
+    """Delete the draft; returns whether there was one."""
+    deleted, _ = ProfileDraft.objects.filter(user=user).delete()
+    if deleted:
+        activity_log(user, "profile.draft.discarded", entity_type=ENTITY, entity_id=user.pk, request=request)
+    return bool(deleted)
