@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from web.accounts.models import Role, User
+from web.activity.services import activity_log
 
 
 def user_register(
@@ -45,3 +46,4 @@ def user_register(
 
 def _on_registered(user: User) -> None:
     """Side effects of a new account that belong to the same transaction."""
+    activity_log(user, "user.registered", entity_type="user", entity_id=user.pk, metadata={"role": user.role})

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from web.activity import api
+
+urlpatterns = [
+    path("me/activity/", api.ActivityListApi.as_view(), name="activity-list"),
+    path("me/activity/trigger/", api.ActivityTriggerApi.as_view(), name="activity-trigger"),
+]

@@ -1,0 +1,173 @@
+"""activity_log_buffered and the drain task, on the real Redis and PostgreSQL of the test run."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from config.embedded import EmbeddedRedis
+from web.activity import services
+from web.activity.models import ActivityLog
+from web.activity.services import activity_log_buffered
+from web.activity.tasks import activity_drain_buffer_task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_buffered_event_is_drained_into_the_table(student, redis_conn) -> None:
+    before = timezone.now()
+    activity_log_buffered(
+        student, "marketplace.search", entity_type="tutor", metadata={"query": "math tutor", "result_count": 128},
+        status_code=200, duration_ms=41.2,
+    )
+    activity_log_buffered(None, "marketplace.search", metadata={"query": "physics"})
+    after = timezone.now()
+    assert not ActivityLog.objects.exists()
+    assert redis_conn.llen(services.BUFFER_KEY) == 2
+
+    assert activity_drain_buffer_task() == 2
+
+    assert redis_conn.llen(services.BUFFER_KEY) == 0
+    assert redis_conn.llen(services.PROCESSING_KEY) == 0
+    mine = ActivityLog.objects.get(user=student)
+    assert mine.action == "marketplace.search"
+    assert mine.entity_type == "tutor"
+    assert mine.metadata == {"query": "math tutor", "result_count": 128}
+    assert (mine.status_code, mine.duration_ms) == (200, 41.2)
+    # The event keeps the time it happened, not the time it was drained.
+    assert before <= mine.timestamp <= after
+    assert ActivityLog.objects.get(user=None).metadata == {"query": "physics"}
+    assert activity_drain_buffer_task() == 0
+
+
+def test_drain_works_through_large_backlogs_in_batches(student, redis_conn) -> None:
+    for i in range(25):
+        activity_log_buffered(student, "marketplace.search", metadata={"i": i})
+    assert services.activity_buffer_drain(batch_size=10) == 25
+    assert sorted(e.metadata["i"] for e in ActivityLog.objects.all()) == list(range(25))
+    # A run stops after max_batches; the rest waits for the next run.
+    for i in range(25):
+        activity_log_buffered(student, "marketplace.search", metadata={"i": i})
+    assert services.activity_buffer_drain(batch_size=10, max_batches=1) == 10
+    assert redis_conn.llen(services.BUFFER_KEY) == 15
+
+
+def test_events_of_a_crashed_drain_are_recovered_once(student, redis_conn) -> None:
+    for i in range(3):
+        activity_log_buffered(student, "marketplace.search", metadata={"i": i})
+    # A drain moved a batch to the processing list and died before inserting it.
+    moved = services._MOVE_BATCH(
+        keys=[services.BUFFER_KEY, services.PROCESSING_KEY], args=[2], client=redis_conn
+    )
+    assert len(moved) == 2
+    assert redis_conn.llen(services.PROCESSING_KEY) == 2
+
+    assert activity_drain_buffer_task() == 3
+    assert sorted(e.metadata["i"] for e in ActivityLog.objects.all()) == [0, 1, 2]
+    assert redis_conn.llen(services.PROCESSING_KEY) == 0
+
+
+def test_only_one_drain_runs_at_a_time(student, redis_conn) -> None:
+    activity_log_buffered(student, "marketplace.search")
+    held = redis_conn.lock(services.DRAIN_LOCK_KEY, timeout=30)
+    assert held.acquire(blocking=False)
+    try:
+        assert activity_drain_buffer_task() == 0
+        assert redis_conn.llen(services.BUFFER_KEY) == 1
+    finally:
+        held.release()
+    assert activity_drain_buffer_task() == 1
+
+
+def test_unusable_events_are_dropped_without_blocking_the_rest(student, tutor_user, redis_conn) -> None:
+    activity_log_buffered(student, "marketplace.search", metadata={"ok": 1})
+    redis_conn.rpush(services.BUFFER_KEY, b"{not json")
+    redis_conn.rpush(services.BUFFER_KEY, json.dumps({"v": 999, "action": "x.y"}))
+    stamp = timezone.now().isoformat()
+    redis_conn.rpush(services.BUFFER_KEY, json.dumps({"v": 1, "action": "x.y", "timestamp": stamp, "user_id": "7"}))
+    redis_conn.rpush(services.BUFFER_KEY, json.dumps({"v": 1, "action": "x.y", "timestamp": stamp, "status_code": "x"}))
+    # PostgreSQL's jsonb refuses \u0000: the database rejects this one row.
+    activity_log_buffered(student, "marketplace.search", metadata={"query": "a\x00b"})
+    # The account is deleted before its event is drained.
+    activity_log_buffered(tutor_user, "marketplace.search")
+    tutor_user.delete()
+    activity_log_buffered(student, "marketplace.search", metadata={"ok": 2})
+
+    assert activity_drain_buffer_task() == 2
+    assert sorted(e.metadata["ok"] for e in ActivityLog.objects.all()) == [1, 2]
+    assert redis_conn.llen(services.BUFFER_KEY) == 0
+    assert redis_conn.llen(services.PROCESSING_KEY) == 0
+
+
+def test_buffering_adds_well_under_a_millisecond(student) -> None:
+    activity_log_buffered(student, "marketplace.search")  # warm the pooled connection
+    timings = []
+    for i in range(300):
+        started = time.perf_counter()
+        activity_log_buffered(student, "marketplace.search", metadata={"query": "math", "filters": {"page": i}})
+        timings.append(time.perf_counter() - started)
+    assert statistics.median(timings) < 0.001, f"median {statistics.median(timings) * 1000:.3f} ms"
+
+
+def test_bad_metadata_fails_at_the_call_not_in_the_drain(student) -> None:
+    with pytest.raises(TypeError):
+        activity_log_buffered(student, "marketplace.search", metadata={"x": object()})
+    with pytest.raises(ValueError):
+        activity_log_buffered(student, "Search")
+
+
+@pytest.fixture
+def stopped_redis(settings, tmp_path):
+    """settings.REDIS_URL pointing at a Redis that has been stopped."""
+    server = EmbeddedRedis(tmp_path / "redis").start()
+    settings.REDIS_URL = server.url
+    server.stop()
+    return server
+
+
+def test_buffered_falls_back_to_a_direct_insert_after_commit(
+    student, stopped_redis, django_capture_on_commit_callbacks
+) -> None:
+    started = time.perf_counter()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        activity_log_buffered(student, "marketplace.search", metadata={"query": "math"}, status_code=200)
+        activity_log_buffered(None, "profile.viewed", entity_type="tutor_profile", entity_id=5)
+        # Not written inside the caller's transaction: only once it commits.
+        assert not ActivityLog.objects.exists()
+    assert time.perf_counter() - started < 1.0
+    assert len(callbacks) == 2
+    search = ActivityLog.objects.get(action="marketplace.search")
+    assert search.user == student
+    assert search.metadata == {"query": "math"}
+    assert search.status_code == 200
+    assert ActivityLog.objects.get(action="profile.viewed").entity_id == "5"
+
+
+def test_fallback_is_not_written_if_the_caller_rolls_back(
+    student, stopped_redis, django_capture_on_commit_callbacks
+) -> None:
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            activity_log_buffered(student, "marketplace.search")
+            raise RuntimeError
+    assert not ActivityLog.objects.exists()
+
+
+def test_drain_with_redis_down_does_nothing_and_does_not_raise(stopped_redis) -> None:
+    assert activity_drain_buffer_task() == 0
+
+
+def test_buffered_timestamp_survives_a_slow_drain(student) -> None:
+    activity_log_buffered(student, "marketplace.search")
+    queued_at = timezone.now()
+    time.sleep(0.05)
+    activity_drain_buffer_task()
+    assert ActivityLog.objects.get().timestamp <= queued_at
+    assert queued_at - ActivityLog.objects.get().timestamp < timedelta(seconds=1)

@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from web.activity.models import (
+    ACTION_MAX_LENGTH,
+    ACTION_RE,
+    ENTITY_ID_MAX_LENGTH,
+    ENTITY_TYPE_MAX_LENGTH,
+    ENTITY_TYPE_RE,
+    ActivityLog,
+)
+from web.activity.selectors import FEED_MAX_PAGE_SIZE, FEED_PAGE_SIZE, activity_feed
+from web.activity.services import activity_trigger
+from web.core.cursor import MAX_CURSOR_LENGTH
+from web.core.schema import ERROR_RESPONSE, error_example, validation_example
+
+METADATA_MAX_BYTES = 2048
+# The top-level object is depth 1: {"a": {"b": {"c": {"d": 1}}}} is depth 4.
+METADATA_MAX_DEPTH = 4
+
+_ACTION_HELP = (
+    f"Dotted lower-case event name, 2 to 4 segments, at most {ACTION_MAX_LENGTH} characters: "
+    f"`{ACTION_RE.pattern}`, e.g. `ui.click`."
+)
+_ENTITY_TYPE_HELP = f"Lower-case identifier, e.g. `profile`: `{ENTITY_TYPE_RE.pattern}`."
+
+
+def _walk_strings(value: Any, depth: int = 1) -> list[str]:
+    """Every key and string in a parsed JSON object; raises ValidationError past the depth limit.
+
+    Iterative, so a deep document cannot exhaust the stack.
+    """
+    strings: list[str] = []
+    stack: list[tuple[Any, int]] = [(value, depth)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            if level > METADATA_MAX_DEPTH:
+                raise serializers.ValidationError(f"Nesting deeper than {METADATA_MAX_DEPTH} levels.")
+            strings.extend(str(key) for key in item)
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            if level > METADATA_MAX_DEPTH:
+                raise serializers.ValidationError(f"Nesting deeper than {METADATA_MAX_DEPTH} levels.")
+            stack.extend((child, level + 1) for child in item)
+        elif isinstance(item, str):
+            strings.append(item)
+    return strings
+
+
+def _check_text(value: str) -> None:
+    # PostgreSQL text and jsonb cannot hold NUL or unpaired surrogates.
+    if "\x00" in value:
+        raise serializers.ValidationError("NUL characters are not allowed.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise serializers.ValidationError("Invalid Unicode (unpaired surrogate).") from None
+
+
+class ActivityEventOutputSerializer(serializers.ModelSerializer):
+    metadata = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = ActivityLog
+        ref_name = "ActivityEvent"
+        fields = [
+            "id", "action", "entity_type", "entity_id", "metadata",
+            "timestamp", "duration_ms", "status_code", "referrer",
+        ]
+        read_only_fields = fields
+
+
+_EVENT_EXAMPLE = {
+    "id": 4182,
+    "action": "ui.click",
+    "entity_type": "profile",
+    "entity_id": None,
+    "metadata": {"button": "save"},
+    "timestamp": "2026-02-15T10:22:33.418204Z",
+    "duration_ms": 3.912,
+    "status_code": 201,
+    "referrer": "https://app.example.com/profile",
+}
+
+_NOT_AUTHENTICATED = error_example(
+    "not authenticated", "401", "not_authenticated", "Authentication credentials were not provided."
+)
+
+
+class ActivityListApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ActivityFeedQuery"
+
+        cursor = serializers.CharField(
+            required=False, allow_blank=True, max_length=MAX_CURSOR_LENGTH,
+            help_text="The `cursor` of the previous page; omit for the first. Only valid with the same filters.",
+        )
+        page_size = serializers.IntegerField(
+            default=FEED_PAGE_SIZE, min_value=1, max_value=FEED_MAX_PAGE_SIZE,
+            help_text=f"Events per page, 1 to {FEED_MAX_PAGE_SIZE}.",
+        )
+        action = serializers.RegexField(
+            ACTION_RE, required=False, allow_blank=True, max_length=ACTION_MAX_LENGTH,
+            help_text="Only events with this action. " + _ACTION_HELP,
+        )
+        entity_type = serializers.RegexField(
+            ENTITY_TYPE_RE, required=False, allow_blank=True, max_length=ENTITY_TYPE_MAX_LENGTH,
+            help_text="Only events about this kind of entity. " + _ENTITY_TYPE_HELP,
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ActivityFeedPage"
+
+        results = ActivityEventOutputSerializer(many=True)
+        cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page; null at the end")
+        has_more = serializers.BooleanField()
+
+    @extend_schema(
+        summary="My activity feed, newest first (cursor-paginated)",
+        description=(
+            "The authenticated user's own events ordered by (-timestamp, id). Follow `cursor` until "
+            "`has_more` is false: every event is returned exactly once, even while new events are "
+            "written (they are newer than the walk's start and appear in the next walk). A cursor is "
+            "signed and bound to the filters it was made for."
+        ),
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, 400: ERROR_RESPONSE, 401: ERROR_RESPONSE},
+        examples=[
+            OpenApiExample(
+                "page",
+                response_only=True,
+                status_codes=["200"],
+                value={"results": [_EVENT_EXAMPLE], "cursor": "eyJwIjpbIjIwMjYtMDIt...:1tQ9xZ:abc", "has_more": True},
+            ),
+            validation_example("page_size", "Ensure this value is less than or equal to 100."),
+            validation_example("cursor", "This cursor was made for other filters; start again from the first page."),
+            _NOT_AUTHENTICATED,
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        page = activity_feed(user=request.user, **params.validated_data)
+        return Response(self.OutputSerializer(page).data)
+
+
+class ActivityTriggerApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ActivityTriggerInput"
+
+        action = serializers.RegexField(ACTION_RE, max_length=ACTION_MAX_LENGTH, help_text=_ACTION_HELP)
+        entity_type = serializers.RegexField(
+            ENTITY_TYPE_RE, default="", allow_blank=True, max_length=ENTITY_TYPE_MAX_LENGTH,
+            help_text=_ENTITY_TYPE_HELP,
+        )
+        entity_id = serializers.CharField(
+            default=None, allow_null=True, max_length=ENTITY_ID_MAX_LENGTH,
+            help_text="Id of the entity, if any (numbers are stored as strings).",
+        )
+        metadata = serializers.DictField(
+            default=dict,
+            help_text=(
+                f"A JSON object, at most {METADATA_MAX_BYTES} bytes serialized and {METADATA_MAX_DEPTH} levels deep."
+            ),
+        )
+
+        def validate_entity_id(self, value: str | None) -> str | None:
+            if value is not None:
+                _check_text(value)
+            return value
+
+        def validate_metadata(self, value: dict[str, Any]) -> dict[str, Any]:
+            for text in _walk_strings(value):
+                _check_text(text)
+            size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+            if size > METADATA_MAX_BYTES:
+                raise serializers.ValidationError(f"At most {METADATA_MAX_BYTES} bytes of JSON, got {size}.")
+            return value
+
+    @extend_schema(
+        summary="Record a client event (UI telemetry)",
+        description=(
+            "Stores a lightweight event reported by the front end and returns it. Limited per user, "
+            "across all sessions, to 5 a second and 30 a minute; over the limit the answer is 429 with "
+            "Retry-After, and an `activity.trigger.rate_limited` event is recorded (at most once a minute)."
+        ),
+        request=InputSerializer,
+        responses={201: ActivityEventOutputSerializer, 400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 429: ERROR_RESPONSE},
+        examples=[
+            OpenApiExample(
+                "click",
+                request_only=True,
+                value={
+                    "action": "ui.click", "entity_type": "profile", "entity_id": None, "metadata": {"button": "save"}
+                },
+            ),
+            OpenApiExample("recorded", response_only=True, status_codes=["201"], value=_EVENT_EXAMPLE),
+            validation_example("action", "This value does not match the required pattern."),
+            validation_example("metadata", f"At most {METADATA_MAX_BYTES} bytes of JSON, got 4096."),
+            error_example(
+                "rate limited", "429", "rate_limited",
+                "Too many events: at most 5 a second and 30 a minute. Expected available in 2 seconds.",
+            ),
+            _NOT_AUTHENTICATED,
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = activity_trigger(user=request.user, request=request, **data.validated_data)
+        return Response(ActivityEventOutputSerializer(event).data, status=status.HTTP_201_CREATED)

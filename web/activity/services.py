@@ -1,0 +1,399 @@
+"""Writes of the activity domain: the one way every app records an event.
+
+Two paths:
+
+- `activity_log` inserts synchronously in the caller's transaction. Use it for
+  events that describe a change (the event commits or rolls back with it).
+- `activity_log_buffered` is for high-volume events that describe no change
+  (marketplace searches, profile views). It RPUSHes the event, timestamped now,
+  onto a Redis list (one round trip on a pooled connection, well under 1 ms);
+  `activity_drain_buffer_task` moves batches into the table every couple of
+  seconds. Redis runs with appendonly, so buffered events survive a restart. If
+  Redis is unreachable the event is inserted synchronously after the caller's
+  transaction commits instead of being lost.
+
+The drain never drops an event on a crash: a batch is moved atomically (Lua)
+from the buffer to a processing list, bulk-inserted, and only then deleted; a
+drain that finds a processing list left behind inserts it first. The price is
+at-least-once delivery: a worker killed between the INSERT commit and the
+DELETE leaves a batch that the next drain inserts again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, TypeAlias
+
+import redis
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DataError, IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from redis.commands.core import Script
+from redis.exceptions import LockError
+from rest_framework.request import Request
+
+from web.activity.models import (
+    ACTION_MAX_LENGTH,
+    ACTION_RE,
+    ENTITY_ID_MAX_LENGTH,
+    ENTITY_TYPE_MAX_LENGTH,
+    ENTITY_TYPE_RE,
+    REFERRER_MAX_LENGTH,
+    ActivityLog,
+)
+from web.core.errors import RateLimited
+from web.core.ratelimit import Rate, rate_limit_hit
+from web.core.redis_client import redis_client
+
+logger = logging.getLogger("mash.activity")
+
+AnyRequest: TypeAlias = HttpRequest | Request
+
+# The hash tag keeps both lists in one Redis Cluster slot, as the Lua move needs.
+BUFFER_KEY = "{activity}:buffer"
+PROCESSING_KEY = "{activity}:buffer:processing"
+DRAIN_LOCK_KEY = "{activity}:buffer:drain-lock"
+DRAIN_BATCH_SIZE = 1000
+DRAIN_MAX_BATCHES = 50
+# Longer than a drain run can take (DRAIN_MAX_BATCHES bulk inserts); renewed per batch.
+DRAIN_LOCK_SECONDS = 120
+# After a failed RPUSH, skip Redis for this long: a blackholed Redis would otherwise
+# cost every buffered call its connect timeout.
+BUFFER_BACKOFF_SECONDS = 5.0
+PAYLOAD_VERSION = 1
+
+PURGE_BATCH_SIZE = 5000
+
+TRIGGER_SCOPE = "activity.trigger"
+TRIGGER_RATES = (Rate(limit=5, period_seconds=1), Rate(limit=30, period_seconds=60))
+RATE_LIMITED_ACTION = "activity.trigger.rate_limited"
+# The limiter's own event is written at most once per user per longest trigger window,
+# so hammering the endpoint cannot turn into one row per refused request.
+RATE_LIMITED_EVENT_RATE = Rate(limit=1, period_seconds=max(rate.period_seconds for rate in TRIGGER_RATES))
+
+_buffer_skip_until: dict[str, float] = {}
+
+
+# --- building an event ----------------------------------------------------------
+
+
+def _actor_id(actor: Any) -> int | None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor.pk
+
+
+def _referrer(request: AnyRequest | None) -> str | None:
+    if request is None:
+        return None
+    value = request.META.get("HTTP_REFERER") or ""
+    value = value.replace("\x00", "")[:REFERRER_MAX_LENGTH]
+    return value or None
+
+
+def _duration_since_arrival(request: AnyRequest | None) -> float | None:
+    """Milliseconds since the request reached the middleware (which stamps the arrival)."""
+    started = getattr(request, "started_perf_counter", None) if request is not None else None
+    if started is None:
+        return None
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def check_event(action: str, entity_type: str) -> None:
+    """Refuse names outside the documented formats (a bug in the caller, not user input)."""
+    if len(action) > ACTION_MAX_LENGTH or not ACTION_RE.fullmatch(action):
+        raise ValueError(f"activity action {action!r} must match {ACTION_RE.pattern} (at most {ACTION_MAX_LENGTH})")
+    if entity_type and (len(entity_type) > ENTITY_TYPE_MAX_LENGTH or not ENTITY_TYPE_RE.fullmatch(entity_type)):
+        raise ValueError(f"activity entity_type {entity_type!r} must match {ENTITY_TYPE_RE.pattern}")
+
+
+def _event_fields(
+    actor: Any,
+    action: str,
+    *,
+    entity_type: str,
+    entity_id: object,
+    metadata: dict[str, Any] | None,
+    request: AnyRequest | None,
+    status_code: int | None,
+    duration_ms: float | None,
+) -> dict[str, Any]:
+    check_event(action, entity_type)
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError("activity metadata must be a dict")
+    return {
+        "user_id": _actor_id(actor),
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": None if entity_id is None else str(entity_id)[:ENTITY_ID_MAX_LENGTH],
+        "metadata": metadata or {},
+        "timestamp": timezone.now(),
+        "duration_ms": duration_ms if duration_ms is not None else _duration_since_arrival(request),
+        "status_code": status_code,
+        "referrer": _referrer(request),
+    }
+
+
+# --- synchronous ----------------------------------------------------------------
+
+
+def activity_log(
+    actor: Any,
+    action: str,
+    *,
+    entity_type: str = "",
+    entity_id: object = None,
+    metadata: dict[str, Any] | None = None,
+    request: AnyRequest | None = None,
+    status_code: int | None = None,
+    duration_ms: float | None = None,
+) -> ActivityLog:
+    """Insert one event now, inside the caller's transaction (it commits or rolls back with it).
+
+    `actor` is a User, or None / AnonymousUser for an anonymous visitor. With a
+    `request`, the referrer comes from its Referer header and, unless given,
+    `duration_ms` is the time since the request arrived. `action` must match
+    ACTION_RE and `entity_type` ENTITY_TYPE_RE (ValueError otherwise).
+    """
+    fields = _event_fields(
+        actor, action, entity_type=entity_type, entity_id=entity_id, metadata=metadata,
+        request=request, status_code=status_code, duration_ms=duration_ms,
+    )
+    return ActivityLog.objects.create(**fields)
+
+
+# --- buffered -------------------------------------------------------------------
+
+
+def _to_payload(fields: dict[str, Any]) -> str:
+    # isoformat() keeps microseconds; DjangoJSONEncoder would cut the timestamp to milliseconds.
+    payload = {"v": PAYLOAD_VERSION, **fields, "timestamp": fields["timestamp"].isoformat()}
+    return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":"))
+
+
+def _from_payload(raw: bytes | str) -> ActivityLog:
+    """Rebuild an event from its buffered JSON; raises ValueError/TypeError/KeyError if malformed."""
+    data = json.loads(raw)
+    if not isinstance(data, dict) or data.get("v") != PAYLOAD_VERSION:
+        raise ValueError("unknown payload format")
+    user_id = data.get("user_id")
+    if (
+        not isinstance(data["action"], str)
+        or not isinstance(data.get("metadata") or {}, dict)
+        or not (user_id is None or (isinstance(user_id, int) and not isinstance(user_id, bool)))
+    ):
+        raise TypeError("malformed event")
+    timestamp = datetime.fromisoformat(data["timestamp"])
+    if timezone.is_naive(timestamp):
+        raise ValueError("timestamp without a time zone")
+    return ActivityLog(
+        user_id=user_id,
+        action=data["action"],
+        entity_type=data.get("entity_type") or "",
+        entity_id=data.get("entity_id"),
+        metadata=data.get("metadata") or {},
+        timestamp=timestamp,
+        duration_ms=data.get("duration_ms"),
+        status_code=data.get("status_code"),
+        referrer=data.get("referrer"),
+    )
+
+
+def _buffer_push(payload: str) -> bool:
+    url = settings.REDIS_URL
+    if time.monotonic() < _buffer_skip_until.get(url, 0.0):
+        return False
+    try:
+        redis_client().rpush(BUFFER_KEY, payload)
+    except redis.RedisError as exc:
+        _buffer_skip_until[url] = time.monotonic() + BUFFER_BACKOFF_SECONDS
+        logger.warning("activity buffer unavailable, writing events directly", extra={"error": str(exc)})
+        return False
+    _buffer_skip_until.pop(url, None)
+    return True
+
+
+def activity_log_buffered(
+    actor: Any,
+    action: str,
+    *,
+    entity_type: str = "",
+    entity_id: object = None,
+    metadata: dict[str, Any] | None = None,
+    request: AnyRequest | None = None,
+    status_code: int | None = None,
+    duration_ms: float | None = None,
+) -> None:
+    """Record a high-volume event without a database write on the caller's path.
+
+    The event keeps the time of this call; it reaches the table within a few seconds,
+    when `activity_drain_buffer_task` runs. It is not part of the caller's transaction.
+    If Redis is unreachable, the event is inserted synchronously once the caller's
+    transaction commits (immediately outside one), so it is not lost.
+    """
+    fields = _event_fields(
+        actor, action, entity_type=entity_type, entity_id=entity_id, metadata=metadata,
+        request=request, status_code=status_code, duration_ms=duration_ms,
+    )
+    payload = _to_payload(fields)  # serialising here surfaces bad metadata to the caller
+    if _buffer_push(payload):
+        return
+    transaction.on_commit(lambda: _from_payload(payload).save(force_insert=True), robust=True)
+
+
+# Moves up to ARGV[1] events from the head of the buffer to the processing list, atomically.
+# Not bound to a client: the pooled client is passed at each call.
+_MOVE_BATCH = Script(
+    None,  # type: ignore[arg-type]
+    b"""
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items > 0 then
+    redis.call('RPUSH', KEYS[2], unpack(items))
+    redis.call('LTRIM', KEYS[1], #items, -1)
+end
+return items
+""",
+)
+
+
+# What one bad row can raise (a value the column or jsonb refuses); anything else, such as
+# the database being down, propagates and leaves the batch in the processing list.
+_REFUSED = (DataError, IntegrityError, ValueError, TypeError)
+
+
+def _store(raw_events: Iterable[bytes | str]) -> int:
+    """Insert buffered events; drops (and logs) the ones that can never be inserted."""
+    rows: list[ActivityLog] = []
+    for raw in raw_events:
+        try:
+            rows.append(_from_payload(raw))
+        except (ValueError, TypeError, KeyError) as exc:
+            logger.error("dropping a malformed buffered activity event", extra={"error": str(exc), "raw": raw[:200]})
+    # An account deleted since the event was buffered took its events with it.
+    user_ids = {row.user_id for row in rows if row.user_id is not None}
+    if user_ids:
+        existing = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+        rows = [row for row in rows if row.user_id is None or row.user_id in existing]
+    if not rows:
+        return 0
+    try:
+        with transaction.atomic():
+            ActivityLog.objects.bulk_create(rows)
+        return len(rows)
+    except _REFUSED:
+        logger.warning("bulk insert of buffered activity failed, inserting one by one")
+    stored = 0
+    for row in rows:
+        row.pk = None
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+            stored += 1
+        except _REFUSED as exc:
+            logger.error("dropping a buffered activity event the database refused", extra={"error": str(exc)})
+    return stored
+
+
+def activity_buffer_drain(*, batch_size: int = DRAIN_BATCH_SIZE, max_batches: int = DRAIN_MAX_BATCHES) -> int:
+    """Move buffered events into the table; returns how many were inserted.
+
+    One drain at a time (a Redis lock); events a crashed drain left in the processing
+    list are inserted first. Redis being down is logged and retried on the next run;
+    a database error propagates and leaves the batch in the processing list.
+    """
+    client = redis_client(timeout=10.0)
+    lock = client.lock(DRAIN_LOCK_KEY, timeout=DRAIN_LOCK_SECONDS, blocking=False)
+    try:
+        if not lock.acquire(blocking=False):
+            return 0
+    except redis.RedisError as exc:
+        logger.warning("activity buffer not drained, Redis unavailable", extra={"error": str(exc)})
+        return 0
+    stored = 0
+    try:
+        leftover = client.lrange(PROCESSING_KEY, 0, -1)
+        if leftover:
+            logger.warning("recovering activity events of an interrupted drain", extra={"count": len(leftover)})
+            stored += _store(leftover)
+            client.delete(PROCESSING_KEY)
+        for _ in range(max_batches):
+            lock.reacquire()
+            batch = _MOVE_BATCH(keys=[BUFFER_KEY, PROCESSING_KEY], args=[batch_size], client=client)
+            if not batch:
+                break
+            stored += _store(batch)
+            client.delete(PROCESSING_KEY)
+            if len(batch) < batch_size:
+                break
+    except (redis.RedisError, LockError) as exc:
+        # Whatever was moved stays in the processing list for the next run.
+        logger.warning("activity buffer drain interrupted", extra={"error": str(exc), "stored": stored})
+    finally:
+        try:
+            lock.release()
+        except (redis.RedisError, LockError):
+            pass  # expired or Redis gone: the lock times out on its own
+    return stored
+
+
+# --- client telemetry -----------------------------------------------------------
+
+
+def activity_trigger(
+    *,
+    user: Any,
+    action: str,
+    entity_type: str = "",
+    entity_id: object = None,
+    metadata: dict[str, Any] | None = None,
+    request: AnyRequest | None = None,
+) -> ActivityLog:
+    """Record an event reported by the client (UI telemetry), rate-limited per user.
+
+    At most 5 a second and 30 a minute across all of the user's sessions. Over the
+    limit it raises RateLimited (429 + Retry-After) and records one
+    `activity.trigger.rate_limited` event per user per minute at most.
+    """
+    wait = rate_limit_hit(TRIGGER_SCOPE, str(user.pk), TRIGGER_RATES)
+    if wait is not None:
+        if rate_limit_hit(RATE_LIMITED_ACTION, str(user.pk), [RATE_LIMITED_EVENT_RATE]) is None:
+            activity_log(
+                user, RATE_LIMITED_ACTION, entity_type="user", entity_id=user.pk,
+                metadata={"attempted_action": action, "retry_after": round(wait, 3)},
+                request=request, status_code=429,
+            )
+        raise RateLimited(wait, "Too many events: at most 5 a second and 30 a minute.")
+    return activity_log(
+        user, action, entity_type=entity_type, entity_id=entity_id, metadata=metadata,
+        request=request, status_code=201,
+    )
+
+
+# --- retention ------------------------------------------------------------------
+
+
+def activity_purge_old(*, retention_days: int | None = None, batch_size: int = PURGE_BATCH_SIZE) -> int:
+    """Delete events older than the retention period (settings.ACTIVITY_RETENTION_DAYS).
+
+    Deletes by primary key in batches, each its own short transaction, so a large
+    backlog never holds long locks or one giant transaction. Returns the number deleted.
+    """
+    days = settings.ACTIVITY_RETENTION_DAYS if retention_days is None else retention_days
+    cutoff = timezone.now() - timedelta(days=days)
+    old = ActivityLog.objects.filter(timestamp__lt=cutoff).order_by()
+    deleted = 0
+    while True:
+        ids = list(old.values_list("id", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        count, _ = ActivityLog.objects.filter(id__in=ids).delete()
+        deleted += count
+        if len(ids) < batch_size:
+            return deleted
