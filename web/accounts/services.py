@@ -46,4 +46,9 @@ def user_register(
 
 def _on_registered(user: User) -> None:
     """Side effects of a new account that belong to the same transaction."""
+    if user.role == Role.TUTOR:
+        # Imported here: profiles builds on accounts, not the other way round.
+        from web.profiles.services import tutor_profile_create
+
+        tutor_profile_create(user)
     activity_log(user, "user.registered", entity_type="user", entity_id=user.pk, metadata={"role": user.role})

@@ -84,3 +84,20 @@ def test_forged_token_is_401(api_client) -> None:
     response = api_client.get("/api/me/")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "token_not_valid"
+
+
+def test_a_registered_tutor_gets_an_empty_unlisted_profile(api_client) -> None:
+    from web.profiles.models import TutorProfile
+    from web.profiles.selectors import tutor_public_profile
+
+    user_id = _register(api_client).json()["id"]
+    profile = TutorProfile.objects.select_related("user").get(user_id=user_id)
+    assert profile.timezone == "Europe/Kyiv"
+    assert tutor_public_profile(profile) is None
+
+
+def test_a_registered_student_gets_no_tutor_profile(api_client) -> None:
+    from web.profiles.models import TutorProfile
+
+    user_id = _register(api_client, role="student").json()["id"]
+    assert not TutorProfile.objects.filter(user_id=user_id).exists()
