@@ -272,7 +272,7 @@ def _create_tutors(count: int, seed: int, password_hash: str, report: SeedReport
         report.tutors_created += len(users)
         report.users_created += len(users)
         report.slots_created += len(slots)
-        log.info("demo tutors created", extra={"up_to": numbers[-1], "created": report.tutors_created})
+        log.info("demo tutors created", extra={"up_to": numbers[-1], "tutors_created": report.tutors_created})
 
 
 def _create_students(count: int, seed: int, password_hash: str, report: SeedReport) -> None:
