@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application  # noqa: E402
-from tests.factories import TutorFactory
+from tests.factories import TutorProfileFactory
 
 # Loaded at collection: building the schema needs Django, not the database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
@@ -40,7 +40,8 @@ def _keep_test_connection(db):
 def bearer(db) -> dict[str, str]:
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    user = TutorFactory(email="fuzz-tutor@example.com")
+    # A tutor with a profile, so the profile, draft and availability paths run for real.
+    user = TutorProfileFactory(user__email="fuzz-tutor@example.com").user
     return {"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"}
 
 

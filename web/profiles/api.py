@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +26,8 @@ FORBIDDEN = error_example(
 TOO_MANY = error_example(
     "rate limited", "429", "rate_limited", "Autosave is limited to one save every 10 seconds."
 )
-_ERRORS = {400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 403: ERROR_RESPONSE}
+# 404: a tutor account without a profile (e.g. created in the admin).
+_ERRORS = {400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE}
 
 _PROFILE_EXAMPLE: dict[str, Any] = {
     "headline": "Maths and physics for NMT, 8 years of experience",
@@ -109,7 +111,10 @@ def render_profile(profile: TutorProfile) -> dict[str, Any]:
 
 
 def _own_profile(request: Request) -> TutorProfile:
-    return TutorProfile.objects.select_related("user").get(user=request.user)
+    profile = TutorProfile.objects.select_related("user").filter(user=request.user).first()
+    if profile is None:
+        raise NotFound("This account has no tutor profile.")
+    return profile
 
 
 class ProfileMeApi(APIView):

@@ -167,3 +167,14 @@ def test_snapshot_list_walks_every_snapshot_once(tutor, auth_client) -> None:
     assert other.get("/api/me/profile/snapshots/").json()["results"] == []
     assert other.get("/api/me/profile/snapshots/", {"cursor": cursor}).status_code == 400
     assert client.get("/api/me/profile/snapshots/", {"page_size": 500}).status_code == 400
+
+
+def test_a_tutor_account_without_a_profile_gets_404(auth_client) -> None:
+    from tests.factories import TutorFactory
+
+    client = auth_client(TutorFactory())
+    for method, url in [("get", "/api/me/profile/"), ("get", "/api/me/availability/"),
+                        ("patch", "/api/me/profile/autosave/"), ("post", "/api/me/profile/autosave/publish/")]:
+        response = getattr(client, method)(url, {}, format="json")
+        assert response.status_code == 404, (method, url, response.content)
+        assert response.json()["error"]["code"] == "not_found"
