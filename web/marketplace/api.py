@@ -34,7 +34,7 @@ SEARCH_MAX_LENGTH = 200
 
 def _elapsed_ms(request: Request, started: float) -> float:
     """Milliseconds since the request arrived (the middleware stamps it), else since `started`."""
-    since = getattr(request._request, "started_perf_counter", None) or started
+    since = getattr(request, "started_perf_counter", None) or started
     return round((time.perf_counter() - since) * 1000, 2)
 
 

@@ -56,18 +56,19 @@ class SubjectSlugCache:
         thread.start()
 
     def slugs(self) -> frozenset[str]:
-        if self._slugs is None:
-            slugs = self._load()
+        current = self._slugs
+        if current is None:
+            current = self._load()
             with self._lock:
-                self._slugs, self._loaded_at = slugs, time.monotonic()
-            return slugs
+                self._slugs, self._loaded_at = current, time.monotonic()
+            return current
         if time.monotonic() - self._loaded_at > self.ttl:
             with self._lock:
                 start = not self._refreshing
                 self._refreshing = True
             if start:
                 self._refresh_in_background()
-        return self._slugs
+        return current
 
     def clear(self) -> None:
         with self._lock:
