@@ -68,7 +68,7 @@ def commit_to_searchable(updates: int) -> dict[str, float]:
     from django.test import Client
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from search.client import search_client
+    from search.client import write_client
     from search.indexes import TUTORS
     from web.profiles.models import TutorProfile
 
@@ -82,7 +82,8 @@ def commit_to_searchable(updates: int) -> dict[str, float]:
     try:
         time.sleep(3)
         profiles = list(TutorProfile.objects.select_related("user").order_by("?")[:updates])
-        client, es = Client(HTTP_HOST="localhost"), search_client()
+        # The write client's longer timeout: a 100k-document engine can pause for seconds under load.
+        client, es = Client(HTTP_HOST="localhost"), write_client()
         lags: list[float] = []
         for n, profile in enumerate(profiles):
             token = RefreshToken.for_user(profile.user).access_token

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -78,13 +80,14 @@ def _batches(batch_size: int) -> Iterator[list[TutorProfile]]:
         last = batch[-1].pk
 
 
-def bulk_actions(indexer: TutorIndexer, index: str, batch_size: int) -> Iterator[dict[str, Any]]:
-    for batch in _batches(batch_size):
-        for profile in batch:
-            doc = indexer.extract_document(profile)
-            if doc is None:  # changed between the two queries
-                continue
-            yield {
+def _actions(indexer: TutorIndexer, index: str, batch: list[TutorProfile]) -> list[dict[str, Any]]:
+    actions = []
+    for profile in batch:
+        doc = indexer.extract_document(profile)
+        if doc is None:  # changed between the two queries
+            continue
+        actions.append(
+            {
                 "_op_type": "index",
                 "_index": index,
                 "_id": str(profile.pk),
@@ -92,24 +95,39 @@ def bulk_actions(indexer: TutorIndexer, index: str, batch_size: int) -> Iterator
                 "version": profile.version,
                 "version_type": "external",
             }
+        )
+    return actions
 
 
-def bulk_load(client: OpenSearch, indexer: TutorIndexer, index: str, batch_size: int) -> int:
-    """Load every listed tutor into `index`; returns documents written (conflicts count as present)."""
+def _send(client: OpenSearch, actions: list[dict[str, Any]]) -> int:
     written = 0
     for ok, item in helpers.streaming_bulk(
-        client,
-        bulk_actions(indexer, index, batch_size),
-        chunk_size=batch_size,
-        raise_on_error=False,
-        max_retries=3,
-        initial_backoff=1,
+        client, actions, chunk_size=max(1, len(actions)), raise_on_error=False, max_retries=3, initial_backoff=1
     ):
         result = item.get("index", {})
-        if ok or result.get("status") == 409:
+        if ok or result.get("status") == 409:  # 409: a newer dual-written version is already there
             written += 1
         else:
             raise RuntimeError(f"bulk load failed for {result.get('_id')}: {result.get('error')}")
+    return written
+
+
+def bulk_load(client: OpenSearch, indexer: TutorIndexer, index: str, batch_size: int) -> int:
+    """Load every listed tutor into `index`; returns documents written (conflicts count as present).
+
+    Reading and building the next batch overlaps with sending the previous one: the
+    database work stays on this thread (and its connection), one sender thread talks
+    to the engine, and at most one batch waits in between.
+    """
+    written = 0
+    pending: deque[Future[int]] = deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-send") as sender:
+        for batch in _batches(batch_size):
+            pending.append(sender.submit(_send, client, _actions(indexer, index, batch)))
+            while len(pending) > 1:
+                written += pending.popleft().result()
+        while pending:
+            written += pending.popleft().result()
     return written
 
 
