@@ -8,7 +8,6 @@ import threading
 import pytest
 from django.db import connection
 
-from config.embedded import EmbeddedRedis
 from indexer.models import TutorOutbox
 from indexer.rebuild import rebuild
 from indexer.reconcile import reconcile
@@ -77,7 +76,7 @@ def test_interleaved_updates_and_shuffled_replays_end_at_the_db_version(
 
 
 def test_writes_during_a_broker_outage_are_all_indexed_after_it_returns(
-    opensearch, broker, worker_factory, auth_client, tmp_path
+    opensearch, broker, worker_factory, auth_client
 ) -> None:
     tutors = [TutorProfileFactory() for _ in range(10)]
     worker_factory()
@@ -90,7 +89,8 @@ def test_writes_during_a_broker_outage_are_all_indexed_after_it_returns(
         assert response.status_code == 200
     assert TutorOutbox.objects.count() == 10
 
-    EmbeddedRedis(tmp_path / "broker", port=port).start()
+    broker.start()  # same port, same append-only file
+    assert broker.port == port
     wait_until(lambda: all(_in_sync(t.pk) for t in tutors), timeout=90)
 
 
