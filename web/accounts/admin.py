@@ -16,6 +16,15 @@ class UserAdmin(BaseUserAdmin):
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        """A tutor's name, email or active flag is part of the public profile: version and
+        reindex it like any other public change."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        from web.profiles.services import tutor_account_update
+
+        tutor_account_update(user=obj, save=lambda: super(UserAdmin, self).save_model(request, obj, form, change))
+
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),
     )

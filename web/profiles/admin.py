@@ -11,8 +11,15 @@ class SubjectAdmin(admin.ModelAdmin):
 
 
 class SlotInline(admin.TabularInline):
+    """Read-only: slots change through the tutor's API, which versions and reindexes them."""
+
     model = AvailabilitySlot
     extra = 0
+    can_delete = False
+    readonly_fields = ["weekday", "start", "end"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(TutorProfile)

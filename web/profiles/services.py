@@ -7,6 +7,7 @@ index hook inside the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import time
 from typing import Any
 
@@ -55,6 +56,21 @@ def _commit_public_change(profile: TutorProfile, before_public: dict[str, Any] |
     if changed:
         tutor_changed(profile.pk)
     return changed
+
+
+@transaction.atomic
+def tutor_account_update(*, user: User, save: Callable[[], None]) -> None:
+    """Save a change to a tutor's account (name, email, active flag) through `save`,
+    and version and reindex the profile if its public form changed (e.g. a deactivated
+    tutor leaves the marketplace)."""
+    profile = TutorProfile.objects.select_for_update().select_related("user").filter(user_id=user.pk).first()
+    if profile is None:
+        save()
+        return
+    before_public = tutor_public_profile(profile)
+    save()
+    profile.user = user
+    _commit_public_change(profile, before_public)
 
 
 @transaction.atomic

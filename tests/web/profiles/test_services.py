@@ -202,3 +202,35 @@ def test_publish_applies_the_draft_and_clears_it(tutor) -> None:
     assert profile.version == tutor.version + 1
     assert not ProfileDraft.objects.filter(user=tutor.user).exists()
     assert ActivityLog.objects.filter(user=tutor.user, action="profile.snapshot").exists()
+
+
+def test_deactivating_a_tutor_account_versions_and_reindexes_the_profile(tutor) -> None:
+    user = tutor.user
+    user.is_active = False
+    services.tutor_account_update(user=user, save=user.save)
+    profile = _reload(tutor)
+    assert profile.version == tutor.version + 1
+    assert tutor_public_profile(profile) is None
+    assert TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()
+
+
+def test_an_account_change_outside_the_public_profile_changes_nothing(tutor) -> None:
+    user = tutor.user
+    user.language = "pl"
+    services.tutor_account_update(user=user, save=user.save)
+    assert _reload(tutor).version == tutor.version
+    assert not TutorOutbox.objects.exists()
+
+
+def test_an_admin_rename_of_a_tutor_goes_through_the_profile_hook(tutor, admin_client) -> None:
+    user = tutor.user
+    data = {
+        "email": user.email, "full_name": "Renamed Tutor", "role": "tutor", "timezone": user.timezone,
+        "language": user.language, "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
+    }
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", data)
+    assert response.status_code == 302, response.content[:500]
+    profile = _reload(tutor)
+    assert profile.user.full_name == "Renamed Tutor"
+    assert profile.version == tutor.version + 1
+    assert TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()
