@@ -269,26 +269,14 @@ class TutorDetailApi(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
-    class OutputSerializer(serializers.Serializer):
-        """The public profile; each field the tutor hides is absent."""
+    class OutputSerializer(TutorResultSerializer):
+        """The public profile: a search result plus bio and availability; each field the
+        tutor hides is absent."""
 
         class Meta:
             ref_name = "MarketplaceTutorProfile"
 
-        id = serializers.IntegerField()
-        full_name = serializers.CharField()
-        headline = serializers.CharField()
         bio = serializers.CharField(required=False)
-        avatar_url = serializers.CharField(allow_null=True, required=False)
-        subjects = serializers.ListField(child=serializers.CharField(), required=False)
-        experience_years = serializers.IntegerField(allow_null=True)
-        hourly_rate = serializers.IntegerField()
-        certifications = serializers.ListField(child=serializers.CharField(), required=False)
-        languages = serializers.ListField(child=serializers.CharField())
-        timezone = serializers.CharField()
-        rating = serializers.FloatField()
-        reviews_count = serializers.IntegerField()
-        email = serializers.CharField(required=False)
         availability = serializers.ListField(
             child=inline_serializer(
                 "MarketplaceSlot",
