@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from indexer.outbox import tutor_changed
 from web.accounts.models import User
@@ -118,7 +119,7 @@ def profile_restore_snapshot(*, user: User, snapshot_id: int, request: HttpReque
     data = (snapshot.metadata or {}).get("before")
     try:
         validated = validate_profile_input(data)
-    except Exception as exc:  # e.g. a subject since removed from the catalogue
+    except (ValidationError, ApiValidationError) as exc:  # e.g. a subject since removed from the catalogue
         raise Conflict(f"This snapshot can no longer be applied: {exc}") from None
     profile = profile_update(user=user, data=validated, request=request)
     activity_log(

@@ -234,3 +234,14 @@ def test_an_admin_rename_of_a_tutor_goes_through_the_profile_hook(tutor, admin_c
     assert profile.user.full_name == "Renamed Tutor"
     assert profile.version == tutor.version + 1
     assert TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()
+
+
+def test_a_snapshot_that_no_longer_validates_is_a_conflict(tutor) -> None:
+    services.profile_update(user=tutor.user, data={"subjects": ["physics"]})
+    snapshot = ActivityLog.objects.filter(user=tutor.user, action="profile.snapshot").latest("id")
+    snapshot.metadata["before"]["subjects"] = ["astrology"]
+    snapshot.save()
+    with pytest.raises(Exception) as error:
+        services.profile_restore_snapshot(user=tutor.user, snapshot_id=snapshot.pk)
+    assert getattr(error.value, "status_code", None) == 409
+    assert _reload(tutor).subjects == ["physics"]
