@@ -77,18 +77,35 @@ def test_body_without_anything_matches_all_in_the_default_order() -> None:
 def test_body_combines_filters_and_text_with_a_quality_nudge() -> None:
     query = TutorQuery(subject="math", price_max=500, experience_min=3, language="uk", search="алгебра")
     body = tutor_search_body(query, size=10, search_after=[1.5, 4.0, 7])
-    function_score = body["query"]["function_score"]
-    assert function_score["boost_mode"] == "multiply"
-    fields = [f["field_value_factor"]["field"] for f in function_score["functions"] if "field_value_factor" in f]
-    assert fields == ["rating", "reviews_count"]
-    inner = function_score["query"]["bool"]
-    assert len(inner["must"]) == 1
-    assert {"term": {"subjects": "math"}} in inner["filter"]
-    assert {"term": {"languages": "uk"}} in inner["filter"]
-    assert {"range": {"hourly_rate": {"lte": 500}}} in inner["filter"]
-    assert {"range": {"experience_years": {"gte": 3}}} in inner["filter"]
+    main = body["query"]["bool"]
+    assert main["must"] == [q.text_clause("алгебра")]
+    # The nudge: optional constant-score bands on rating and reviews, no scripts.
+    bands = [clause["constant_score"] for clause in main["should"]]
+    assert {next(iter(band["filter"]["range"])) for band in bands} == {"rating", "reviews_count"}
+    assert all(0 < band["boost"] <= 1 for band in bands)
+    assert {"range": {"rating": {"gte": 4.0, "lt": 4.5}}} in [band["filter"] for band in bands]
+    assert "minimum_should_match" not in main
+    assert {"term": {"subjects": "math"}} in main["filter"]
+    assert {"term": {"languages": "uk"}} in main["filter"]
+    assert {"range": {"hourly_rate": {"lte": 500}}} in main["filter"]
+    assert {"range": {"experience_years": {"gte": 3}}} in main["filter"]
     assert body["search_after"] == [1.5, 4.0, 7]
     assert body["sort"][0] == {"_score": {"order": "desc"}}
+
+
+def test_text_without_filters_has_no_filter_clause() -> None:
+    assert "filter" not in tutor_search_body(TutorQuery(search="алгебра"), size=10)["query"]["bool"]
+
+
+def test_quality_bands_of_a_field_do_not_overlap_and_add_up_to_a_nudge() -> None:
+    by_field: dict[str, list[tuple[float, float]]] = {}
+    for field, low, high, _boost in q.QUALITY_BANDS:
+        by_field.setdefault(field, []).append((low, high if high is not None else float("inf")))
+    for ranges in by_field.values():
+        ranges.sort()
+        assert all(prev[1] <= nxt[0] for prev, nxt in zip(ranges, ranges[1:], strict=False))
+    most = sum(max(boost for f, *_rest, boost in q.QUALITY_BANDS if f == field) for field in by_field)
+    assert 0 < most <= 2
 
 
 def test_filter_only_body_is_constant_score() -> None:

@@ -130,3 +130,17 @@ def test_rating_nudges_otherwise_equal_tutors(golden) -> None:
 
 def test_nonsense_finds_nothing(golden) -> None:
     assert golden("qwxzvbnm") == []
+
+
+def test_rating_lifts_a_near_equal_match_but_not_over_a_much_better_one(golden, index_tutors) -> None:
+    # Among the golden tutors (so "astronomy" is a rare word, as a subject would be), the
+    # shorter headline is the slightly better BM25 match; the nudge must overturn that for
+    # a proven tutor, but not lift a passing mention in a bio over either.
+    plain = TutorProfileFactory(headline="Astronomy tutor", bio="Lessons online.", rating=3.0, reviews_count=1)
+    proven = TutorProfileFactory(
+        headline="Astronomy tutor online", bio="Lessons online.", rating=4.9, reviews_count=120
+    )
+    mention = TutorProfileFactory(headline="Chess coach", bio="Also some astronomy.", rating=5.0, reviews_count=90)
+    index_tutors(plain, proven, mention)
+    found = [r["id"] for r in tutor_search(TutorQuery(search="astronomy"), page_size=10).results]
+    assert found == [proven.pk, plain.pk, mention.pk]
