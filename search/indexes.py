@@ -15,7 +15,7 @@ from django.conf import settings
 
 # Text is folded (lower case, accents and diacritics removed: "Łódź" -> "lodz",
 # "café" -> "cafe") so Ukrainian, English and Polish queries match without a
-# plugin; English text also gets a stemmed sub-field. Only analysis built into
+# plugin; headlines also get an English-stemmed sub-field. Only analysis built into
 # every OpenSearch distribution is used, so a real cluster runs this unchanged.
 ANALYSIS: dict[str, Any] = {
     "analyzer": {
@@ -29,23 +29,18 @@ ANALYSIS: dict[str, Any] = {
     "filter": {
         "english_stemmer": {"type": "stemmer", "language": "english"},
     },
-    "normalizer": {
-        "sortable": {"type": "custom", "filter": ["lowercase", "asciifolding"]},
-    },
 }
 
-_SUBFIELDS: dict[str, Any] = {"en": {"type": "text", "analyzer": "english_folded"}}
-_TEXT: dict[str, Any] = {"type": "text", "analyzer": "folded", "fields": _SUBFIELDS}
+_TEXT: dict[str, Any] = {"type": "text", "analyzer": "folded"}
+# A stemmed copy only where a query uses one (search/query.py TEXT_FIELDS): headlines.
+_STEMMED_TEXT: dict[str, Any] = {**_TEXT, "fields": {"en": {"type": "text", "analyzer": "english_folded"}}}
 
 TUTOR_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
         "id": {"type": "long"},
-        "full_name": {
-            **_TEXT,
-            "fields": {**_SUBFIELDS, "sort": {"type": "keyword", "normalizer": "sortable"}},
-        },
-        "headline": _TEXT,
+        "full_name": _TEXT,
+        "headline": _STEMMED_TEXT,
         "bio": _TEXT,
         "subjects": {"type": "keyword"},
         # Names of the visible subjects in uk/en/pl plus aliases: "математика", "matematyka", "maths".
