@@ -174,9 +174,10 @@ def text_clause(text: str | None) -> Clause | None:
 
 
 # The relevance nudge: (field, from, to (exclusive, None: open), score added). Bands of
-# one field do not overlap, so each tutor is visited once per field; at most 1.5 is
-# added, which reorders near-equal text matches (a one-word match on a name, headline
-# or subject scores about 10-25) but never lifts a weak match over a strong one.
+# one field do not overlap, so each tutor is visited once per field. At most 1.5 is
+# added: with 20k demo tutors a one-word match on a name, headline or subject scores
+# about 7-18 and a typo-only match 3-4, so the nudge reorders near-equal matches but
+# does not lift a passing mention over a real match.
 QUALITY_BANDS: tuple[tuple[str, float, float | None, float], ...] = (
     ("rating", 4.5, None, 1.0),
     ("rating", 4.0, 4.5, 0.5),
