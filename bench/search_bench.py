@@ -94,15 +94,17 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
-def timed(fn: Callable[[], Any], repeat: int, warm_up: bool = True) -> tuple[list[float], list[Any]]:
-    if warm_up:
-        fn()
-    times, results = [], []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        results.append(fn())
-        times.append((time.perf_counter() - t0) * 1000)
-    return times, results
+def once(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """One call: (milliseconds, result)."""
+    t0 = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - t0) * 1000, result
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], list[Any]]:
+    fn()  # warm-up
+    runs = [once(fn) for _ in range(repeat)]
+    return [ms for ms, _ in runs], [result for _, result in runs]
 
 
 def api_vs_engine(repeat: int) -> None:
@@ -132,16 +134,16 @@ def api_vs_engine(repeat: int) -> None:
         def direct(body: dict[str, Any] = body) -> int:
             return search_client().search(index=TUTORS.read_alias, body=body)["took"]
 
+        api()  # warm-up
+        direct()
         api_times: list[float] = []
         direct_times: list[float] = []
         tooks: list[int] = []
-        api(), direct()  # warm-up
         for _ in range(repeat):
-            times, _ = timed(api, 1, warm_up=False)
-            api_times += times
-            times, took = timed(direct, 1, warm_up=False)
-            direct_times += times
-            tooks += took
+            api_times.append(once(api)[0])
+            ms, took = once(direct)
+            direct_times.append(ms)
+            tooks.append(took)
         print(f"{name:<22} {pct(api_times, 50):>9.1f} {pct(api_times, 95):>9.1f} {pct(direct_times, 50):>11.1f} "
               f"{pct(direct_times, 95):>11.1f} {pct(tooks, 50):>9.0f} {pct(tooks, 95):>9.0f} "
               f"{pct(api_times, 95) / max(pct(tooks, 95), 1):>17.2f}", flush=True)

@@ -98,13 +98,15 @@ def test_text_without_filters_has_no_filter_clause() -> None:
 
 
 def test_quality_bands_of_a_field_do_not_overlap_and_add_up_to_a_nudge() -> None:
-    by_field: dict[str, list[tuple[float, float]]] = {}
-    for field, low, high, _boost in q.QUALITY_BANDS:
-        by_field.setdefault(field, []).append((low, high if high is not None else float("inf")))
-    for ranges in by_field.values():
-        ranges.sort()
-        assert all(prev[1] <= nxt[0] for prev, nxt in zip(ranges, ranges[1:], strict=False))
-    most = sum(max(boost for f, *_rest, boost in q.QUALITY_BANDS if f == field) for field in by_field)
+    # field -> [(from, to, boost)], sorted by lower bound
+    by_field: dict[str, list[tuple[float, float, float]]] = {}
+    for field, low, high, boost in q.QUALITY_BANDS:
+        by_field.setdefault(field, []).append((low, float("inf") if high is None else high, boost))
+    for bands in by_field.values():
+        bands.sort()
+        assert all(prev[1] <= nxt[0] for prev, nxt in zip(bands, bands[1:], strict=False))
+    # Bands of a field do not overlap, so a tutor gets at most the largest boost of each field.
+    most = sum(max(boost for _low, _high, boost in bands) for bands in by_field.values())
     assert 0 < most <= 2
 
 
