@@ -34,9 +34,18 @@ _COPIED = (
 )
 
 
+MINUTES_PER_DAY = 24 * 60
+
+
 def _minutes(hhmm: str) -> int:
     hours, minutes = hhmm.split(":")
     return int(hours) * 60 + int(minutes)
+
+
+def availability_window(weekday: int, start: str, end: str) -> dict[str, int]:
+    """A weekly slot as a range of minutes of the week (Monday 00:00 is 0), end exclusive."""
+    offset = weekday * MINUTES_PER_DAY
+    return {"gte": offset + _minutes(start), "lt": offset + _minutes(end)}
 
 
 class TutorIndexer:
@@ -71,9 +80,7 @@ class TutorIndexer:
             doc["subject_names"] = " ".join(names.get(slug, slug) for slug in public["subjects"])
         doc["has_certifications"] = bool(public.get("certifications"))
         slots = public.get("availability", [])
-        doc["availability"] = [
-            {**slot, "start_minute": _minutes(slot["start"]), "end_minute": _minutes(slot["end"])} for slot in slots
-        ]
+        doc["availability_windows"] = [availability_window(s["weekday"], s["start"], s["end"]) for s in slots]
         doc["available_weekdays"] = sorted({slot["weekday"] for slot in slots})
         doc["version"] = profile.version
         return doc

@@ -32,7 +32,7 @@ from indexer.locks import advisory_lock
 from indexer.models import TutorOutbox
 from indexer.sync import write_document
 from search.client import write_client
-from search.index_admin import alias_state, aliases_update, index_create, index_drop
+from search.index_admin import alias_state, aliases_update, index_create, index_drop, index_fingerprint
 from web.profiles.models import TutorProfile
 from web.profiles.selectors import listed_profiles
 
@@ -272,9 +272,20 @@ def rollback(client: OpenSearch | None = None) -> str:
     return previous
 
 
-def ensure_index(client: OpenSearch | None = None) -> RebuildReport | None:
-    """Build the index if there is none (a fresh or restarted embedded engine)."""
+def ensure_index(client: OpenSearch | None = None, *, rebuild_outdated: bool = False) -> RebuildReport | None:
+    """Build the index if there is none (a fresh or restarted embedded engine).
+
+    With `rebuild_outdated`, also rebuild (gated, zero downtime) when the live index was
+    created from another analysis or mapping than this code's: what a deploy runs, so a
+    mapping change never waits for the nightly rebuild. The frequent catch-up job leaves
+    that to a deploy, so a rebuild whose gate fails is not retried every few seconds.
+    """
     client = client or write_client()
-    if alias_state(client, TutorIndexer.definition).live:
-        return None
-    return rebuild(client=client)
+    definition = TutorIndexer.definition
+    live = alias_state(client, definition).live
+    if live is None:
+        return rebuild(client=client)
+    if rebuild_outdated and index_fingerprint(client, live) != definition.fingerprint():
+        log.info("live index built from another definition, rebuilding", extra={"index": live})
+        return rebuild(client=client)
+    return None

@@ -38,6 +38,13 @@ def alias_state(client: OpenSearch, definition: IndexDefinition) -> AliasState:
     return AliasState(read=read, write=write, all_indices=own)
 
 
+def index_fingerprint(client: OpenSearch, name: str) -> str | None:
+    """The definition fingerprint an index was created with (None: created without one)."""
+    mappings = client.indices.get_mapping(index=name).get(name, {}).get("mappings", {})
+    fingerprint = mappings.get("_meta", {}).get("definition")
+    return fingerprint if isinstance(fingerprint, str) else None
+
+
 def write_targets(client: OpenSearch, definition: IndexDefinition) -> list[str]:
     """Concrete indices behind the write alias: one normally, two while a rebuild runs."""
     try:

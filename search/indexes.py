@@ -7,6 +7,8 @@ creates a new index and moves the aliases atomically.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,17 +57,13 @@ TUTOR_MAPPING: dict[str, Any] = {
         "timezone": {"type": "keyword"},
         "avatar_url": {"type": "keyword", "index": False, "doc_values": False},
         "email": {"type": "keyword", "index": False, "doc_values": False},
+        # Availability, filterable without nested documents: the weekdays with a slot, and
+        # each weekly slot as a range of minutes of the week in the tutor's time zone
+        # (Monday 00:00 is 0), so "free on Tuesday 17:00-18:00" is one `range` query with
+        # relation `contains`. A nested field would add a hidden document per slot to
+        # every search and to the index's memory.
         "available_weekdays": {"type": "byte"},
-        "availability": {
-            "type": "nested",
-            "properties": {
-                "weekday": {"type": "byte"},
-                "start": {"type": "keyword", "index": False, "doc_values": False},
-                "end": {"type": "keyword", "index": False, "doc_values": False},
-                "start_minute": {"type": "short"},
-                "end_minute": {"type": "short"},
-            },
-        },
+        "availability_windows": {"type": "integer_range"},
         "version": {"type": "long"},
     },
 }
@@ -99,6 +97,15 @@ class IndexDefinition:
         suffix = index[len(self.prefix) + 1 :]
         return index.startswith(self.prefix + "-") and suffix.isdigit()
 
+    def fingerprint(self) -> str:
+        """A digest of the analysis and mapping this code builds the index with.
+
+        Stored in the index's mapping `_meta`, so an index built by an older version of
+        the code is recognised (`search_index ensure` rebuilds it).
+        """
+        canonical = json.dumps({"analysis": self.analysis, "mapping": self.mapping}, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
     def body(self) -> dict[str, Any]:
         return {
             "settings": {
@@ -112,7 +119,7 @@ class IndexDefinition:
                 },
                 "analysis": self.analysis,
             },
-            "mappings": self.mapping,
+            "mappings": {**self.mapping, "_meta": {"definition": self.fingerprint()}},
         }
 
 

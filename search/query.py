@@ -18,7 +18,7 @@ from typing import Any
 Clause = dict[str, Any]
 
 # Fields of the document a search result may show. Everything else (version, the
-# nested availability) stays in the index.
+# availability windows) stays in the index.
 RESULT_FIELDS = (
     "id",
     "full_name",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.rebuild import check_gate, rebuild, rollback
+from indexer.rebuild import check_gate, ensure_index, rebuild, rollback
 from indexer.reconcile import reconcile
 from indexer.sync import tutor_sync
 from search.client import write_client
-from search.index_admin import alias_state
+from search.index_admin import alias_state, aliases_update, index_fingerprint
 from search.indexes import TUTORS
 from tests.factories import TutorProfileFactory
 from web.profiles.models import TutorProfile
@@ -85,3 +85,31 @@ def test_rollback_returns_to_the_previous_index_and_repairs_it(opensearch) -> No
     state = alias_state(write_client(), TUTORS)
     assert state.read == state.write == [old]
     assert _ids_in_index() == {first.pk, late.pk}
+
+
+def test_ensure_rebuilds_an_index_made_from_another_definition(opensearch) -> None:
+    tutors = {TutorProfileFactory().pk for _ in range(3)}
+    client = write_client()
+    assert ensure_index(rebuild_outdated=True) is None  # the fixture's index is current
+    # An index as an older version of the code would have left it: another mapping.
+    old = TUTORS.new_index_name()
+    body = TUTORS.body()
+    body["mappings"]["_meta"] = {"definition": "older"}
+    client.indices.create(index=old, body=body)
+    state = alias_state(client, TUTORS)
+    aliases_update(client, [
+        *({"remove": {"index": name, "alias": TUTORS.read_alias}} for name in state.read),
+        *({"remove": {"index": name, "alias": TUTORS.write_alias}} for name in state.write),
+        {"add": {"index": old, "alias": TUTORS.read_alias}},
+        {"add": {"index": old, "alias": TUTORS.write_alias}},
+    ])
+
+    assert ensure_index() is None  # the frequent path only builds a missing index
+    assert alias_state(client, TUTORS).live == old
+
+    report = ensure_index(rebuild_outdated=True)
+    assert report is not None and report.swapped, report
+    live = alias_state(client, TUTORS).live
+    assert live != old
+    assert index_fingerprint(client, live) == TUTORS.fingerprint()
+    assert _ids_in_index() == tutors

@@ -91,3 +91,41 @@ def test_a_hidden_word_never_reaches_the_index(opensearch) -> None:
     query = {"multi_match": {"query": "zanzibarite", "fields": fields}}
     hits = client.search(index=TUTORS.read_alias, body={"query": query})
     assert hits["hits"]["total"]["value"] == 0, hits["hits"]["hits"]
+
+
+def _free(start: int, end: int) -> dict:
+    """Tutors with a weekly slot covering [start, end) minutes of the week."""
+    return {"range": {"availability_windows": {"gte": start, "lt": end, "relation": "contains"}}}
+
+
+def test_availability_reaches_the_index_as_filterable_windows(opensearch) -> None:
+    tutor = TutorProfileFactory()
+    services.availability_replace(
+        user=tutor.user,
+        slots=[{"weekday": 1, "start": "16:00", "end": "19:00"}, {"weekday": 5, "start": "09:30", "end": "11:00"}],
+    )
+    tutor_sync(tutor.pk)
+    doc = _doc(tutor.pk)
+    tuesday, saturday = 1 * 1440, 5 * 1440
+    assert doc["available_weekdays"] == [1, 5]
+    assert doc["availability_windows"] == [
+        {"gte": tuesday + 16 * 60, "lt": tuesday + 19 * 60},
+        {"gte": saturday + 9 * 60 + 30, "lt": saturday + 11 * 60},
+    ]
+
+    def found(clause: dict) -> bool:
+        hits = write_client().search(index=TUTORS.read_alias, body={"query": {"bool": {"filter": [clause]}}})
+        return [hit["_id"] for hit in hits["hits"]["hits"]] == [str(tutor.pk)]
+
+    assert found(_free(tuesday + 17 * 60, tuesday + 18 * 60))
+    assert found(_free(saturday + 10 * 60, saturday + 11 * 60))
+    assert not found(_free(tuesday + 18 * 60, tuesday + 20 * 60))  # past the slot's end
+    assert not found(_free(saturday + 9 * 60, saturday + 10 * 60))  # before it starts
+    assert found({"term": {"available_weekdays": 5}})
+    assert not found({"term": {"available_weekdays": 0}})
+
+    services.availability_replace(user=tutor.user, slots=[])
+    tutor_sync(tutor.pk)
+    write_client().indices.refresh(index=TUTORS.read_alias)
+    assert not found(_free(tuesday + 17 * 60, tuesday + 18 * 60))
+    assert _doc(tutor.pk)["available_weekdays"] == []

@@ -13,7 +13,7 @@ from indexer.outbox import outbox_stats
 from indexer.rebuild import ensure_index, rebuild, rollback
 from indexer.reconcile import reconcile
 from search.client import write_client
-from search.index_admin import alias_state
+from search.index_admin import alias_state, index_fingerprint
 from web.profiles.selectors import listed_profiles
 
 
@@ -31,8 +31,8 @@ class Command(BaseCommand):
             if action == "status":
                 self._print(self.status())
             elif action == "ensure":
-                report = ensure_index()
-                self._print(report.as_dict() if report else {"ensure": "index present, nothing to do"})
+                report = ensure_index(rebuild_outdated=True)
+                self._print(report.as_dict() if report else {"ensure": "index present and current, nothing to do"})
                 if report and not report.swapped:
                     raise CommandError(f"initial build failed: {report.reason}")
             elif action == "rebuild":
@@ -58,6 +58,10 @@ class Command(BaseCommand):
             "write_alias": {definition.write_alias: state.write},
             "indices": counts,
             "documents": counts.get(state.live, 0) if state.live else 0,
+            # False: the live index predates this code's mapping; `ensure` rebuilds it.
+            "definition_current": (
+                index_fingerprint(client, state.live) == definition.fingerprint() if state.live else None
+            ),
             "db_listed_tutors": listed_profiles().count(),
             "outbox_backlog": stats.backlog,
             "outbox_oldest_age_seconds": round(stats.oldest_age_seconds, 1),
