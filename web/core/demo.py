@@ -421,5 +421,9 @@ def seed_demo(
     return report
 
 
-def database_is_empty() -> bool:
-    return not User.objects.exists()
+def marketplace_is_empty() -> bool:
+    """No tutor profiles yet. Users alone do not count: accounts registered (or a seed
+    interrupted) before the first demo load must not leave the marketplace empty for good."""
+    from web.profiles.models import TutorProfile
+
+    return not TutorProfile.objects.exists()

@@ -44,3 +44,23 @@ def test_seed_is_idempotent_and_indexed(opensearch) -> None:
 
     more = seed_demo(tutors=70, students=5)
     assert more.tutors_created == 10
+
+
+def test_if_empty_seeds_a_database_with_users_but_no_tutors() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.factories import StudentFactory
+    from web.profiles.models import TutorProfile
+
+    StudentFactory()  # an account registered before the first demo load
+    args = ("seed_demo", "--if-empty", "--students", "1", "--no-index")
+    call_command(*args, "--tutors", "5", stdout=StringIO())
+    seeded = TutorProfile.objects.count()
+    assert seeded >= 5
+
+    out = StringIO()
+    call_command(*args, "--tutors", "9", stdout=out)
+    assert "skipped" in out.getvalue()
+    assert TutorProfile.objects.count() == seeded

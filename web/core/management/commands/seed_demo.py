@@ -2,25 +2,25 @@ import json
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from web.core.demo import DEFAULT_SEED, DEFAULT_STUDENTS, DEFAULT_TUTORS, database_is_empty, seed_demo
+from web.core.demo import DEFAULT_SEED, DEFAULT_STUDENTS, DEFAULT_TUTORS, marketplace_is_empty, seed_demo
 
 
 class Command(BaseCommand):
     help = (
         "Load demo data (idempotent: existing people are skipped), rebuild the search index "
-        "from the database and run a demo search. --if-empty does nothing when users exist."
+        "from the database and run a demo search. --if-empty does nothing when tutors exist."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true", help="only seed an empty database")
+        parser.add_argument("--if-empty", action="store_true", help="only seed a database without tutors")
         parser.add_argument("--tutors", type=int, default=DEFAULT_TUTORS, help=f"generated tutors ({DEFAULT_TUTORS})")
         parser.add_argument("--students", type=int, default=DEFAULT_STUDENTS, help=f"students ({DEFAULT_STUDENTS})")
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same people)")
         parser.add_argument("--no-index", action="store_true", help="skip the index rebuild and demo search")
 
     def handle(self, *args: object, **options: object) -> None:
-        if options["if_empty"] and not database_is_empty():
-            self.stdout.write("seed_demo: database already has data, skipped")
+        if options["if_empty"] and not marketplace_is_empty():
+            self.stdout.write("seed_demo: the database already has tutors, skipped")
             return
         report = seed_demo(
             tutors=int(options["tutors"]),  # type: ignore[call-overload]
