@@ -15,4 +15,4 @@ RUN SECRET_KEY=build DATABASE_URL=postgresql://build/build python manage.py coll
 RUN useradd --system --uid 10001 mash && mkdir -p /tmp/prometheus && chown mash /tmp/prometheus
 USER mash
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", "--threads", "8"]
+CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py"]

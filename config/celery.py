@@ -8,4 +8,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("mash")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["indexer", "web.activity"], related_name="tasks")
+# Every installed app's `tasks` module, so a worker knows each task beat schedules.
+app.autodiscover_tasks()

@@ -91,13 +91,8 @@ def run() -> int:
         python = sys.executable
         procs["web"] = subprocess.Popen(
             [
-                python, "-m", "gunicorn", "config.wsgi:application",
+                python, "-m", "gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py",
                 "--bind", f"0.0.0.0:{port}",
-                "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
-                "--threads", os.environ.get("WEB_THREADS", "8"),
-                "--worker-class", "gthread",
-                "--access-logfile", "-" if os.environ.get("GUNICORN_ACCESS_LOG") else "/dev/null",
-                "--graceful-timeout", "10",
             ],
             cwd=ROOT,
         )

@@ -1,0 +1,18 @@
+"""gunicorn settings, shared by `make run`, the Dockerfile and docker-compose.
+
+    gunicorn config.wsgi:application -c config/gunicorn.conf.py
+"""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "8"))
+# Longer than clients and load balancers keep an idle connection (an AWS ALB: 60 s), so the
+# server is never the side that closes a kept-alive connection at the moment a client
+# reuses it, which the client sees as a request dropped without a response. With gthread
+# an idle connection costs a socket, not a thread.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
+graceful_timeout = 10
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") else None
