@@ -91,8 +91,8 @@ def run() -> int:
         python = sys.executable
         procs["web"] = subprocess.Popen(
             [
+                # Binds to PORT (set above) like every other setting: config/gunicorn.conf.py.
                 python, "-m", "gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py",
-                "--bind", f"0.0.0.0:{port}",
             ],
             cwd=ROOT,
         )

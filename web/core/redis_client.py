@@ -3,10 +3,11 @@
 One client and connection pool per (REDIS_URL, timeout) per process, so a request
 reuses an open connection instead of paying a TCP handshake, and does not rebuild a
 client (redis-py's constructor sets up its response callbacks, about 0.1 ms) either.
-A client is thread-safe: each command checks a connection out of the pool. Timeouts are short and there
-are no automatic retries: callers on the request path must degrade (fail open,
-fall back) when Redis is slow or down, never hang. redis-py pools notice a fork
-and reconnect, so gunicorn and Celery prefork workers are safe.
+A client is thread-safe: each command checks a connection out of the pool.
+
+Timeouts are short and there are no automatic retries: callers on the request path
+must degrade (fail open, fall back) when Redis is slow or down, never hang. redis-py
+pools notice a fork and reconnect, so gunicorn and Celery prefork workers are safe.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 report = ensure_index(rebuild_outdated=True)
                 self._print(report.as_dict() if report else {"ensure": "index present and current, nothing to do"})
                 if report and not report.swapped:
-                    raise CommandError(f"initial build failed: {report.reason}")
+                    raise CommandError(f"build failed, aliases unchanged: {report.reason}")
             elif action == "rebuild":
                 report = rebuild(batch_size=options["batch_size"])
                 self._print(report.as_dict())
