@@ -20,6 +20,7 @@ from web.activity.models import (
 from web.activity.selectors import FEED_MAX_PAGE_SIZE, FEED_PAGE_SIZE, activity_feed
 from web.activity.services import activity_trigger
 from web.core.cursor import MAX_CURSOR_LENGTH
+from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
 
 METADATA_MAX_BYTES = 2048
@@ -149,7 +150,7 @@ class ActivityListApi(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        params = self.InputSerializer(data=request.query_params)
+        params = self.InputSerializer(data=query_input(request.query_params, self.InputSerializer))
         params.is_valid(raise_exception=True)
         page = activity_feed(user=request.user, **params.validated_data)
         return Response(self.OutputSerializer(page).data)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from web.core.cursor import InvalidCursor, cursor_decode, cursor_encode
+from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
 from web.profiles import services
 from web.profiles.editable import ProfileInputSerializer, profile_editable_data
@@ -199,7 +200,7 @@ class SnapshotListApi(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        query = self.InputSerializer(data=request.query_params)
+        query = self.InputSerializer(data=query_input(request.query_params, self.InputSerializer))
         query.is_valid(raise_exception=True)
         bound = {"user": request.user.pk}
         before_id = None

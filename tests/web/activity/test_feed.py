@@ -153,6 +153,7 @@ def test_filters_by_action_and_entity_type(student, auth_client) -> None:
         ({"entity_type": "Profile"}, "entity_type"),
         ({"entity_type": "p" * 65}, "entity_type"),
         ({"cursor": "x" * 600}, "cursor"),
+        ({"actions": "ui.click"}, "actions"),
     ],
 )
 def test_invalid_parameters_are_400_naming_the_field(student, auth_client, params, field) -> None:

@@ -1,0 +1,37 @@
+"""Query strings of list endpoints: each parameter known, given once, blank means absent.
+
+DRF's serializers read a QueryDict leniently: a misspelt parameter (`?subjects=math`) is
+ignored and the client gets an unfiltered list, and of a repeated one the last value
+wins. `query_input` turns both into a 400 naming the parameter, and drops blank values
+(`?price_min=`, what an empty form field sends), so every field treats "given empty"
+like "not given".
+"""
+
+from __future__ import annotations
+
+from django.http import QueryDict
+from rest_framework import serializers
+
+# DRF's own parameter for choosing a renderer (`?format=json`).
+_ALWAYS_ALLOWED = frozenset({"format"})
+_NAME_SHOWN = 64
+
+
+def query_input(params: QueryDict, serializer_class: type[serializers.Serializer]) -> dict[str, str]:
+    """The single values of `params` for `serializer_class`'s fields; raises ValidationError
+    naming every unknown or repeated parameter."""
+    known = serializer_class._declared_fields  # type: ignore[attr-defined]
+    data: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for name in params:
+        values = params.getlist(name)
+        if name not in known:
+            if name not in _ALWAYS_ALLOWED:
+                errors[name[:_NAME_SHOWN]] = [f"Unknown parameter; expected one of: {', '.join(known)}."]
+        elif len(values) > 1:
+            errors[name] = ["Give this parameter once."]
+        elif values[0] != "":
+            data[name] = values[0]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return data
