@@ -11,6 +11,7 @@ bodies unchanged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -56,6 +57,21 @@ FUZZY_FIELDS = ("full_name^3", "headline^2", "subject_names^2")
 # expands to many, and a long query has enough exact terms to match on.
 FUZZY_MAX_TERMS = 4
 FUZZY_MAX_EXPANSIONS = 20
+# Every term becomes one clause per text field, and a cluster refuses a query of more
+# than 1,024 clauses (indices.query.bool.max_clause_count): 32 terms x 5 fields stay
+# well inside, with room for the filters and the relevance bands.
+SEARCH_MAX_TERMS = 32
+
+# Roughly what the standard tokenizer makes a term: a run of letters and digits, cut at
+# spaces and punctuation alike ("a,b,c" is three), and each Chinese or Japanese
+# character on its own.
+_IDEOGRAPHS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TERM = re.compile(f"[{_IDEOGRAPHS}]|[^\\W_{_IDEOGRAPHS}]+")
+
+
+def search_terms(text: str) -> int:
+    """How many terms the analyser will make of `text` (an upper estimate)."""
+    return len(_TERM.findall(text))
 
 ORDERINGS = ("relevance", "price", "-price", "experience", "rating")
 DEFAULT_ORDERING = "rating"
@@ -157,7 +173,7 @@ def text_clause(text: str | None) -> Clause | None:
             "boost": 2.0,
         }
     }
-    if len(text.split()) > FUZZY_MAX_TERMS:
+    if search_terms(text) > FUZZY_MAX_TERMS:
         return exact
     fuzzy: Clause = {
         "multi_match": {
@@ -288,7 +304,7 @@ def tutor_search_body(
         "query": main,
         "sort": sort_clause(query.effective_ordering),
         "size": size + 1,
-        "track_total_hits": False,
+        "track_total_hits": TOTAL_COUNTED_UP_TO,
         "_source": list(RESULT_FIELDS),
     }
     if search_after is not None:
@@ -304,6 +320,9 @@ def tutor_search_body(
 
 # from + size may not exceed the index's max_result_window.
 MAX_RESULT_WINDOW = 10_000
+# Matches are counted exactly up to this many (OpenSearch's own default); past it the
+# count is a lower bound. Counting costs little next to the matching itself.
+TOTAL_COUNTED_UP_TO = 10_000
 
 
 def paginates_by_offset(query: TutorQuery) -> bool:

@@ -16,6 +16,9 @@ class SearchPage:
     has_more: bool
     facets: dict[str, list[dict[str, Any]]] | None = None
     took_ms: int | None = None
+    # Matches of the whole query (not only this page); a lower bound when not exact.
+    total: int = 0
+    total_exact: bool = True
     # The opaque cursor for the next page (set by the caller that knows the query).
     cursor: str | None = None
 
@@ -35,7 +38,9 @@ def _histogram(agg: dict[str, Any], interval: int) -> list[dict[str, Any]]:
     for bucket in agg["values"]["buckets"]:
         if bucket["doc_count"]:
             low = int(bucket["key"])
-            buckets.append({"from": low, "to": low + interval, "count": bucket["doc_count"]})
+            # Both ends inclusive, like price_min and price_max: a bucket's bounds given
+            # as those filters find exactly its tutors.
+            buckets.append({"from": low, "to": low + interval - 1, "count": bucket["doc_count"]})
     return buckets
 
 
@@ -56,10 +61,13 @@ def page_from(response: dict[str, Any], size: int, price_interval: int | None = 
     facets = None
     if price_interval is not None and "aggregations" in response:
         facets = facets_from(response["aggregations"], price_interval)
+    total = response["hits"].get("total") or {"value": len(hits), "relation": "gte"}
     return SearchPage(
         results=[hit_to_result(hit) for hit in served],
         next_after=next_after,
         has_more=has_more,
         facets=facets,
         took_ms=response.get("took"),
+        total=total["value"],
+        total_exact=total["relation"] == "eq",
     )

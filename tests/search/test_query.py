@@ -42,6 +42,17 @@ def test_short_text_is_typo_tolerant_and_exact_matches_weigh_more() -> None:
 def test_long_text_is_not_fuzzy() -> None:
     clause = q.text_clause("maths and physics for the national exam")
     assert "multi_match" in clause and "fuzziness" not in clause["multi_match"]
+    # Terms, not space-separated words, are what gets expanded.
+    assert "fuzziness" not in q.text_clause("maths,physics,chemistry,biology,history")["multi_match"]
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [("математика", 1), ("physics lessons", 2), ("a,b,c", 3), ("Łódź!!", 1), ("IELTS 7.5", 3),
+     ("数学老师", 4), ("abc数学", 3), (",,, ...", 0)],
+)
+def test_search_terms_counts_what_the_analyser_splits(text, terms) -> None:
+    assert q.search_terms(text) == terms
 
 
 def test_every_sort_ends_with_the_unique_id_and_unknown_orders_are_refused() -> None:
@@ -70,7 +81,7 @@ def test_body_without_anything_matches_all_in_the_default_order() -> None:
     assert body["query"] == {"match_all": {}}
     assert body["sort"] == q.SORTS["rating"]
     assert body["size"] == 21
-    assert body["track_total_hits"] is False
+    assert body["track_total_hits"] == q.TOTAL_COUNTED_UP_TO
     assert "search_after" not in body and "aggs" not in body
 
 

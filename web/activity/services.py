@@ -87,7 +87,8 @@ _buffer_skip_until: dict[str, float] = {}
 def _actor_id(actor: Any) -> int | None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None
-    return actor.pk
+    # A User, or a TokenUser read from a JWT, whose id is the token's claim as a string.
+    return int(actor.pk)
 
 
 def _referrer(request: AnyRequest | None) -> str | None:

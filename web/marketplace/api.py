@@ -1,7 +1,8 @@
 """The public marketplace: tutor search served from the index, and a tutor's public profile.
 
-Both are anonymous endpoints without authentication classes: reading a session or a
-token costs a query, and a search request must run none.
+Both are open to anonymous visitors. A signed-in visitor's Bearer token is read without
+a query (the user id comes from the signed token, not from the users table; a session
+would cost one), so a search runs no SQL and its activity events still name the visitor.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
 from search.breaker import SearchUnavailable
 from search.cursor import InvalidCursor
-from search.query import DEFAULT_ORDERING, ORDERINGS, TutorQuery
+from search.query import DEFAULT_ORDERING, ORDERINGS, SEARCH_MAX_TERMS, TOTAL_COUNTED_UP_TO, TutorQuery, search_terms
 from web.core.catalogues import is_language
 from web.core.errors import ServiceUnavailable
+from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, ERROR_SERIALIZER, error_example, validation_example
 from web.marketplace import selectors, services
 from web.profiles.models import EXPERIENCE_MAX, HOURLY_RATE_MAX
@@ -38,8 +41,13 @@ def _elapsed_ms(request: Request, started: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
 
 
+# The visitor from a valid Bearer token, as a TokenUser that only knows its id; an
+# invalid or expired token is a 401, as on every other endpoint.
+_VISITOR_AUTHENTICATION: list[type] = [JWTStatelessUserAuthentication]
+_BAD_TOKEN = OpenApiResponse(ERROR_SERIALIZER, description="A Bearer token was sent and is invalid or expired")
+
+
 def _actor(request: Request) -> Any:
-    # Anonymous endpoints: request.user is AnonymousUser without a database lookup.
     return request.user if request.user.is_authenticated else None
 
 
@@ -80,7 +88,11 @@ _FACETS = inline_serializer(
         "languages": _facet_values(),
         "price": inline_serializer(
             "MarketplacePriceBucket",
-            {"from": serializers.IntegerField(), "to": serializers.IntegerField(), "count": serializers.IntegerField()},
+            {
+                "from": serializers.IntegerField(help_text="Lowest hourly rate of the range."),
+                "to": serializers.IntegerField(help_text="Highest hourly rate of the range (inclusive, as price_max)."),
+                "count": serializers.IntegerField(),
+            },
             many=True,
         ),
     },
@@ -104,7 +116,7 @@ _RESULT_EXAMPLE: dict[str, Any] = {
 
 
 class TutorListApi(APIView):
-    authentication_classes: list[type] = []
+    authentication_classes = _VISITOR_AUTHENTICATION
     permission_classes = [AllowAny]
 
     class InputSerializer(serializers.Serializer):
@@ -118,10 +130,13 @@ class TutorListApi(APIView):
         price_max = serializers.IntegerField(required=False, min_value=0, max_value=HOURLY_RATE_MAX)
         experience_min = serializers.IntegerField(required=False, min_value=0, max_value=EXPERIENCE_MAX)
         language = serializers.CharField(required=False, max_length=2, help_text="ISO 639-1 code, e.g. uk.")
-        has_certifications = serializers.BooleanField(required=False, allow_null=True, default=None)
+        has_certifications = serializers.BooleanField(required=False, help_text="true or false.")
         search = serializers.CharField(
             required=False, max_length=SEARCH_MAX_LENGTH, allow_blank=True,
-            help_text="Full text over name, headline, bio and subject names; typo tolerant.",
+            help_text=(
+                f"Full text over name, headline, bio and subject names; typo tolerant. At most "
+                f"{SEARCH_MAX_LENGTH} characters and {SEARCH_MAX_TERMS} words."
+            ),
         )
         ordering = serializers.ChoiceField(
             choices=ORDERINGS, required=False,
@@ -149,6 +164,8 @@ class TutorListApi(APIView):
         def validate_search(self, value: str) -> str | None:
             if any(unicodedata.category(char) == "Cc" for char in value):
                 raise serializers.ValidationError("Must not contain control characters.")
+            if search_terms(value) > SEARCH_MAX_TERMS:
+                raise serializers.ValidationError(f"Use at most {SEARCH_MAX_TERMS} words.")
             return value.strip() or None
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -162,6 +179,10 @@ class TutorListApi(APIView):
             ref_name = "MarketplaceTutorListOutput"
 
         results = TutorResultSerializer(many=True)
+        total = serializers.IntegerField(
+            help_text=f"Tutors matching the query over all pages, counted exactly up to {TOTAL_COUNTED_UP_TO}."
+        )
+        total_exact = serializers.BooleanField(help_text="false when `total` is only a lower bound.")
         cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page.")
         has_more = serializers.BooleanField()
         facets = _FACETS
@@ -174,27 +195,33 @@ class TutorListApi(APIView):
             "Cursor pagination: pass `cursor` from the previous page with the same parameters; a "
             "cursor from other parameters or altered -> 400. `facets=true` adds counts per subject, "
             "language and price range, each computed under every other filter but its own. "
+            "Each parameter at most once; an unknown one is a 400 (a misspelt filter is never "
+            "silently ignored) and an empty value counts as not given. "
             "503 with Retry-After when the search index is unavailable."
         ),
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
             400: ERROR_RESPONSE,
+            401: _BAD_TOKEN,
             503: OpenApiResponse(ERROR_SERIALIZER, description="The search index is unavailable; see Retry-After"),
         },
         examples=[
             OpenApiExample(
                 "page", response_only=True, status_codes=["200"],
-                value={"results": [_RESULT_EXAMPLE], "cursor": "eyJhIjpbNC45LDM3LDQyXX0:1t9x:abc", "has_more": True},
+                value={
+                    "results": [_RESULT_EXAMPLE], "total": 128, "total_exact": True,
+                    "cursor": "eyJhIjpbNC45LDM3LDQyXX0:1t9x:abc", "has_more": True,
+                },
             ),
             OpenApiExample(
                 "page with facets", response_only=True, status_codes=["200"],
                 value={
-                    "results": [_RESULT_EXAMPLE], "cursor": None, "has_more": False,
-                    "facets": {
+                    "results": [_RESULT_EXAMPLE], "total": 1, "total_exact": True, "cursor": None,
+                    "has_more": False, "facets": {
                         "subjects": [{"value": "math", "count": 1}, {"value": "physics", "count": 1}],
                         "languages": [{"value": "en", "count": 1}, {"value": "uk", "count": 1}],
-                        "price": [{"from": 400, "to": 500, "count": 1}],
+                        "price": [{"from": 400, "to": 499, "count": 1}],
                     },
                 },
             ),
@@ -207,7 +234,7 @@ class TutorListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         started = time.perf_counter()
-        serializer = self.InputSerializer(data=request.query_params.dict())
+        serializer = self.InputSerializer(data=query_input(request.query_params, self.InputSerializer))
         serializer.is_valid(raise_exception=True)
         params = serializer.validated_data
         query = TutorQuery(
@@ -232,12 +259,16 @@ class TutorListApi(APIView):
             raise ServiceUnavailable(
                 "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
             ) from None
-        body: dict[str, Any] = {"results": page.results, "cursor": page.cursor, "has_more": page.has_more}
+        body: dict[str, Any] = {
+            "results": page.results,
+            "total": page.total,
+            "total_exact": page.total_exact,
+            "cursor": page.cursor,
+            "has_more": page.has_more,
+        }
         if page.facets is not None:
             body["facets"] = page.facets
-        self._record(
-            request, query, cursor, started, status_code=200, result_count=len(page.results), engine_ms=page.took_ms
-        )
+        self._record(request, query, cursor, started, status_code=200, result_count=page.total, engine_ms=page.took_ms)
         return Response(body)
 
     @staticmethod
@@ -266,7 +297,7 @@ class TutorListApi(APIView):
 
 
 class TutorDetailApi(APIView):
-    authentication_classes: list[type] = []
+    authentication_classes = _VISITOR_AUTHENTICATION
     permission_classes = [AllowAny]
 
     class OutputSerializer(TutorResultSerializer):
@@ -291,7 +322,11 @@ class TutorDetailApi(APIView):
     @extend_schema(
         summary="A tutor's public profile",
         description="Privacy flags applied: a hidden field is omitted. A tutor who is not listed -> 404.",
-        responses={200: OutputSerializer, 404: ERROR_RESPONSE},
+        responses={
+            200: OutputSerializer,
+            401: _BAD_TOKEN,
+            404: ERROR_RESPONSE,
+        },
         examples=[
             OpenApiExample(
                 "profile", response_only=True, status_codes=["200"],

@@ -17,8 +17,8 @@ ENGINE_DURATION_MS = Histogram(
 )
 RESULT_COUNT = Histogram(
     "marketplace_result_count",
-    "Results served per marketplace search page",
-    buckets=(0, 1, 5, 10, 20, 50),
+    "Tutors matching a marketplace search (counted up to 10,000)",
+    buckets=(0, 1, 5, 10, 20, 50, 100, 500, 1000, 5000, 10000),
 )
 ZERO_RESULTS = Counter(
     "marketplace_zero_result_searches_total", "First pages of marketplace searches that found nothing"

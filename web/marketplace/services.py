@@ -47,7 +47,7 @@ class SearchRecord:
     ordering: str | None  # as the client asked (None: the default order)
     effective_ordering: str
     first_page: bool
-    result_count: int
+    result_count: int  # tutors matching the query over all pages, not only this page's
     duration_ms: float
     engine_ms: float | None
     status_code: int

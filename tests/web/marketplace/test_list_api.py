@@ -217,7 +217,7 @@ def test_facets_count_under_every_other_filter(api_client, catalogue) -> None:
     }
     # Other facets are narrowed by the subject filter, i.e. agree with the hits.
     assert _facet(body, "languages") == {"pl": 2, "en": 1}
-    assert body["facets"]["price"] == [{"from": 400, "to": 500, "count": 1}, {"from": 500, "to": 600, "count": 1}]
+    assert body["facets"]["price"] == [{"from": 400, "to": 499, "count": 1}, {"from": 500, "to": 599, "count": 1}]
 
 
 def test_facet_counts_equal_the_hits_of_each_selection(api_client, catalogue) -> None:
@@ -230,7 +230,7 @@ def test_facet_counts_equal_the_hits_of_each_selection(api_client, catalogue) ->
     without_price = {"search": base["search"]}
     body = api_client.get(URL, {**without_price, "price_min": 300, "facets": "true"}).json()
     for bucket in body["facets"]["price"]:
-        params = {**without_price, "price_min": bucket["from"], "price_max": bucket["to"] - 1, "page_size": 50}
+        params = {**without_price, "price_min": bucket["from"], "price_max": bucket["to"], "page_size": 50}
         assert len(ids(api_client.get(URL, params))) == bucket["count"]
 
 
@@ -280,6 +280,14 @@ def test_hidden_fields_are_absent_and_unsearchable(api_client, index_tutors) -> 
         ({"ordering": "name"}, "ordering"),
         ({"page_size": 0}, "page_size"),
         ({"facets": "sometimes"}, "facets"),
+        ({"has_certifications": "null"}, "has_certifications"),
+        # A misspelt filter is refused, not ignored (which would list everyone).
+        ({"subjects": "math"}, "subjects"),
+        ({"query": "maths"}, "query"),
+        # More terms than a cluster accepts clauses for, however they are joined.
+        ({"search": " ".join(["word"] * 33)}, "search"),
+        ({"search": ",".join(["w"] * 33)}, "search"),
+        ({"search": "数" * 33}, "search"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(api_client, params, field) -> None:
@@ -288,6 +296,28 @@ def test_bad_input_is_a_400_naming_the_field(api_client, params, field) -> None:
     body = response.json()
     assert body["error"]["code"] == "validation_error"
     assert list(body["error"]["fields"]) == [field]
+
+
+def test_a_repeated_parameter_is_refused_not_narrowed_to_one_value(api_client) -> None:
+    response = api_client.get(f"{URL}?subject=math&subject=physics&price_max=500")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["subject"]
+
+
+def test_empty_values_count_as_not_given(api_client, catalogue) -> None:
+    empty = {name: "" for name in ("subject", "price_min", "price_max", "experience_min", "language",
+                                  "has_certifications", "search", "ordering", "page_size", "cursor", "facets")}
+    assert ids(api_client.get(URL, empty)) == ids(api_client.get(URL))
+    # The longest search allowed is served.
+    assert api_client.get(URL, {"search": " ".join(["maths"] * 32)}).status_code == 200
+
+
+def test_total_counts_every_match_not_only_the_page(api_client, catalogue) -> None:
+    body = api_client.get(URL, {"price_min": 300, "page_size": 2}).json()
+    assert len(body["results"]) == 2
+    assert (body["total"], body["total_exact"]) == (5, True)
+    assert body["total"] == len(walk(api_client, {"price_min": 300}, page_size=2))
+    assert api_client.get(URL, {"search": "hamsterology"}).json()["total"] == 0
 
 
 # --- no SQL ----------------------------------------------------------------------------------

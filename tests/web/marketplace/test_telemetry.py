@@ -35,11 +35,34 @@ def test_search_filter_and_sort_events(api_client, indexed) -> None:
     meta = events["marketplace.search"].metadata
     assert meta["query"] == "algebra"
     assert meta["filters"] == {"subject": "math"}
-    assert meta["result_count"] == 2
+    # Every match, not the two on this page.
+    assert meta["result_count"] == 3
     assert meta["status_code"] == 200
     assert meta["duration_ms"] >= 0
     assert events["marketplace.sort.changed"].metadata["ordering"] == "price"
     assert all(e.user_id is None and e.status_code == 200 for e in events.values())
+
+
+def test_a_signed_in_visitor_is_the_actor_without_sql(
+    auth_client, student, indexed, django_assert_num_queries
+) -> None:
+    from web.marketplace.selectors import subject_slugs
+
+    subject_slugs()  # a warm process
+    client = auth_client(student)
+    with django_assert_num_queries(0):
+        assert client.get(URL, {"search": "algebra"}).status_code == 200
+    assert client.get(f"{URL}{indexed[0].pk}/").status_code == 200
+    activity_buffer_drain()
+    assert ActivityLog.objects.get(action="marketplace.search").user_id == student.pk
+    assert ActivityLog.objects.get(action="profile.viewed").user_id == student.pk
+
+
+def test_an_invalid_token_is_a_401_not_an_anonymous_search(api_client, indexed) -> None:
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer not.a.jwt")
+    response = api_client.get(URL, {"search": "algebra"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"
 
 
 def test_following_pages_and_plain_listing_record_no_events(api_client, indexed) -> None:
