@@ -1,9 +1,11 @@
-"""OpenAPI pieces every API module reuses: the error shape and its examples."""
+"""OpenAPI pieces every API module reuses: the error shape and its examples, and how
+the optional Bearer token of the public endpoints is described."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -45,3 +47,19 @@ def validation_example(field: str, message: str) -> OpenApiExample:
 
 def error_example(name: str, status: str, code: str, message: str) -> OpenApiExample:
     return OpenApiExample(name, response_only=True, status_codes=[status], value=_body(code, message))
+
+
+class StatelessJwtScheme(OpenApiAuthenticationExtension):
+    """The public marketplace reads the same Bearer access token as every other endpoint,
+    only without loading the user (JWTStatelessUserAuthentication). It refers to the one
+    `jwtAuth` scheme instead of declaring a second scheme of the same name."""
+
+    target_class = "rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication"
+    name: list[str] = []  # declares no scheme of its own
+    priority = 1  # over drf-spectacular's bundled extension for this class
+
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[str]]:
+        return {"jwtAuth": []}
+
+    def get_security_definition(self, auto_schema: Any) -> list[Any]:
+        return []

@@ -75,10 +75,14 @@ class TutorResultSerializer(serializers.Serializer):
     email = serializers.CharField(required=False)
 
 
+# One class for both term facets, so the schema has one MarketplaceFacetValue component.
+_FacetValue = type(
+    inline_serializer("MarketplaceFacetValue", {"value": serializers.CharField(), "count": serializers.IntegerField()})
+)
+
+
 def _facet_values() -> serializers.Serializer:
-    return inline_serializer(
-        "MarketplaceFacetValue", {"value": serializers.CharField(), "count": serializers.IntegerField()}, many=True
-    )
+    return _FacetValue(many=True)
 
 
 _FACETS = inline_serializer(
@@ -188,6 +192,7 @@ class TutorListApi(APIView):
         facets = _FACETS
 
     @extend_schema(
+        operation_id="marketplace_tutors_list",
         summary="Search tutors",
         description=(
             "Listed tutors, served from the search index. Filters combine with AND; `search` is full "
