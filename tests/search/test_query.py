@@ -48,10 +48,17 @@ def test_long_text_is_not_fuzzy() -> None:
 
 @pytest.mark.parametrize(
     ("text", "terms"),
-    [("математика", 1), ("physics lessons", 2), ("a,b,c", 3), ("Łódź!!", 1), ("IELTS 7.5", 3),
-     ("数学老师", 4), ("abc数学", 3), (",,, ...", 0)],
+    [
+        ("математика", 1), ("physics lessons", 2), ("a,b,c", 3), ("Łódź!!", 1), (",,, ...", 0),
+        # Marks and connectors continue a word.
+        ("हिन्दी", 1), ("e\u0301cole", 1), ("o_o", 1),
+        # Ideographs, rare ones included, and emoji are a term each.
+        ("数学老师", 4), ("abc数学", 3), ("\U00020000" * 3, 3), ("😀 😀😀", 3),
+        # An upper estimate: the tokenizer keeps "7.5" whole.
+        ("IELTS 7.5", 3),
+    ],
 )
-def test_search_terms_counts_what_the_analyser_splits(text, terms) -> None:
+def test_search_terms_estimates_the_analysers_terms_from_above(text, terms) -> None:
     assert q.search_terms(text) == terms
 
 

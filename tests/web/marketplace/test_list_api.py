@@ -288,6 +288,8 @@ def test_hidden_fields_are_absent_and_unsearchable(api_client, index_tutors) -> 
         ({"search": " ".join(["word"] * 33)}, "search"),
         ({"search": ",".join(["w"] * 33)}, "search"),
         ({"search": "数" * 33}, "search"),
+        ({"search": "\U00020000" * 33}, "search"),
+        ({"search": "😀" * 33}, "search"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(api_client, params, field) -> None:
@@ -310,6 +312,7 @@ def test_empty_values_count_as_not_given(api_client, catalogue) -> None:
     assert ids(api_client.get(URL, empty)) == ids(api_client.get(URL))
     # The longest search allowed is served.
     assert api_client.get(URL, {"search": " ".join(["maths"] * 32)}).status_code == 200
+    assert api_client.get(URL, {"search": " ".join(["हिन्दी"] * 20)}).status_code == 200
 
 
 def test_total_counts_every_match_not_only_the_page(api_client, catalogue) -> None:
