@@ -49,6 +49,7 @@ from web.activity.models import (
     ActivityLog,
 )
 from web.core.errors import RateLimited
+from web.core.identity import user_id_of
 from web.core.ratelimit import Rate, rate_limit_hit
 from web.core.redis_client import redis_client
 
@@ -82,13 +83,6 @@ _buffer_skip_until: dict[str, float] = {}
 
 
 # --- building an event ----------------------------------------------------------
-
-
-def _actor_id(actor: Any) -> int | None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None
-    # A User, or a TokenUser read from a JWT, whose id is the token's claim as a string.
-    return int(actor.pk)
 
 
 def _referrer(request: AnyRequest | None) -> str | None:
@@ -130,7 +124,7 @@ def _event_fields(
     if metadata is not None and not isinstance(metadata, dict):
         raise TypeError("activity metadata must be a dict")
     return {
-        "user_id": _actor_id(actor),
+        "user_id": user_id_of(actor),
         "action": action,
         "entity_type": entity_type,
         "entity_id": None if entity_id is None else str(entity_id)[:ENTITY_ID_MAX_LENGTH],

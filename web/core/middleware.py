@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from django.http import HttpRequest, HttpResponse
 
 from web.core import metrics
+from web.core.identity import user_id_of
 
 logger = logging.getLogger("mash.request")
 
@@ -49,7 +50,7 @@ class RequestLogMiddleware:
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)
-        user_id = user.pk if user is not None and user.is_authenticated else None
+        user_id = user_id_of(user)
         route = getattr(getattr(request, "resolver_match", None), "route", None) or "unmatched"
         metrics.observe_request(request.method or "", route, response.status_code, duration_ms)
         logger.info(

@@ -3,17 +3,19 @@
 DRF's serializers read a QueryDict leniently: a misspelt parameter (`?subjects=math`) is
 ignored and the client gets an unfiltered list, and of a repeated one the last value
 wins. `query_input` turns both into a 400 naming the parameter, and drops blank values
-(`?price_min=`, what an empty form field sends), so every field treats "given empty"
-like "not given".
+(`?price_min=`, what an empty form field sends, or only spaces), so every field treats
+"given empty" like "not given".
 """
 
 from __future__ import annotations
 
 from django.http import QueryDict
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
-# DRF's own parameter for choosing a renderer (`?format=json`).
-_ALWAYS_ALLOWED = frozenset({"format"})
+# Parameters any request may carry: DRF's renderer choice (`?format=json`) and the
+# cache-buster `_` that some HTTP clients append to GET requests.
+_ALWAYS_ALLOWED = frozenset({api_settings.URL_FORMAT_OVERRIDE or "format", "_"})
 _NAME_SHOWN = 64
 
 
@@ -30,7 +32,7 @@ def query_input(params: QueryDict, serializer_class: type[serializers.Serializer
                 errors[name[:_NAME_SHOWN]] = [f"Unknown parameter; expected one of: {', '.join(known)}."]
         elif len(values) > 1:
             errors[name] = ["Give this parameter once."]
-        elif values[0] != "":
+        elif values[0].strip():
             data[name] = values[0]
     if errors:
         raise serializers.ValidationError(errors)

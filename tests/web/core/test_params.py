@@ -22,11 +22,12 @@ def errors(query: str) -> dict:
 
 def test_single_values_pass_and_blank_ones_are_dropped() -> None:
     assert query_input(QueryDict("page_size=5&search="), Input) == {"page_size": "5"}
+    assert query_input(QueryDict("search=%20%20"), Input) == {}
     assert query_input(QueryDict(""), Input) == {}
 
 
-def test_drf_format_parameter_is_allowed() -> None:
-    assert query_input(QueryDict("format=json&search=x"), Input) == {"search": "x"}
+def test_renderer_choice_and_cache_buster_are_allowed() -> None:
+    assert query_input(QueryDict("format=json&_=1732390000&search=x"), Input) == {"search": "x"}
 
 
 def test_unknown_and_repeated_parameters_are_named_together() -> None:

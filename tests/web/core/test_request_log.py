@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from web.core.identity import user_id_of
 from web.core.logging import JsonFormatter
 
 
@@ -29,6 +30,24 @@ def test_one_line_per_request_with_the_required_fields(api_client, auth_client, 
     assert line["status"] == 200
     assert line["user_id"] == student.pk
     assert isinstance(line["duration_ms"], float)
+
+
+@pytest.mark.django_db
+def test_a_token_read_without_a_query_logs_the_same_integer_id(auth_client, student, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="mash.request")
+    # The marketplace reads the token statelessly: its user id is the token's claim.
+    auth_client(student).get("/api/marketplace/tutors/999999/")
+    (record,) = _request_records(caplog)
+    assert json.loads(JsonFormatter().format(record))["user_id"] == student.pk
+
+
+def test_user_id_of_is_an_integer_or_none() -> None:
+    from rest_framework_simplejwt.models import TokenUser
+
+    assert user_id_of(None) is None
+    assert user_id_of(TokenUser({"user_id": "42"})) == 42
+    # A token this service did not issue, though signed with its key: anonymous, not a 500.
+    assert user_id_of(TokenUser({"user_id": "a-uuid"})) is None
 
 
 @pytest.mark.django_db
