@@ -326,28 +326,22 @@ def _demo_tutor_profile(user: User) -> None:
         )
 
 
-_EVENT_TEMPLATES = [
-    ("marketplace.search", "marketplace", lambda rng: {"query": rng.choice(["математика", "matematyka", "IELTS",
-                                                                            "physics", "фортепіано"]),
-                                                      "filters": {}, "result_count": rng.randint(0, 400),
-                                                      "duration_ms": rng.randint(8, 90), "status_code": 200}),
-    ("marketplace.filter.applied", "marketplace", lambda rng: {"query": None, "filters": {
+# (action, entity type, metadata from (rng, the demo tutor's id)), as live events have them.
+_EVENT_TEMPLATES: list[tuple[str, str, Callable[[random.Random, int], dict[str, Any]]]] = [
+    ("marketplace.search", "marketplace", lambda rng, _: {
+        "query": rng.choice(["математика", "matematyka", "IELTS", "physics", "фортепіано"]), "filters": {},
+        "result_count": rng.randint(0, 400), "duration_ms": rng.randint(8, 90), "status_code": 200}),
+    ("marketplace.filter.applied", "marketplace", lambda rng, _: {"query": None, "filters": {
         "subject": rng.choice(["math", "english", "physics"]), "price_max": rng.choice([400, 600, 800])},
         "result_count": rng.randint(20, 900), "duration_ms": rng.randint(5, 60), "status_code": 200}),
-    ("marketplace.sort.changed", "marketplace", lambda rng: {"query": None, "filters": {},
-                                                            "ordering": rng.choice(["price", "-price", "rating"]),
-                                                            "result_count": rng.randint(900, 3000),
-                                                            "duration_ms": rng.randint(5, 60),
-                                                            "status_code": 200}),
-    ("profile.viewed", "tutor_profile", lambda rng: {"query": None, "filters": {}, "result_count": 1,
-                                                      "duration_ms": rng.randint(3, 30), "status_code": 200}),
-    ("ui.click", "profile", lambda rng: {"button": rng.choice(["save", "preview", "contact"])}),
+    ("marketplace.sort.changed", "marketplace", lambda rng, _: {
+        "query": None, "filters": {}, "ordering": rng.choice(["price", "-price", "rating"]),
+        "result_count": rng.randint(900, 3000), "duration_ms": rng.randint(5, 60), "status_code": 200}),
+    ("profile.viewed", "tutor_profile", lambda rng, tutor_id: {
+        "query": None, "filters": {"tutor_id": tutor_id}, "result_count": 1,
+        "duration_ms": rng.randint(3, 30), "status_code": 200}),
+    ("ui.click", "profile", lambda rng, _: {"button": rng.choice(["save", "preview", "contact"])}),
 ]
-
-
-def _event_entity(action: str, tutor: User) -> dict[str, Any]:
-    """What a live `profile.viewed` carries about the tutor shown."""
-    return {"filters": {"tutor_id": tutor.pk}} if action == "profile.viewed" else {}
 
 
 def _create_events(student: User, tutor: User, seed: int, report: SeedReport) -> None:
@@ -366,7 +360,7 @@ def _create_events(student: User, tutor: User, seed: int, report: SeedReport) ->
                 action=action,
                 entity_type=entity_type,
                 entity_id=str(tutor.pk) if action == "profile.viewed" else None,
-                metadata={**meta(rng), **_event_entity(action, tutor), "demo": True},
+                metadata={**meta(rng, tutor.pk), "demo": True},
                 timestamp=now - timedelta(minutes=7 * (DEMO_EVENTS - n)),
                 duration_ms=rng.randint(3, 90),
                 status_code=200,

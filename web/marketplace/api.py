@@ -47,10 +47,6 @@ _VISITOR_AUTHENTICATION: list[type] = [JWTStatelessUserAuthentication]
 _BAD_TOKEN = OpenApiResponse(ERROR_SERIALIZER, description="A Bearer token was sent and is invalid or expired")
 
 
-def _actor(request: Request) -> Any:
-    return request.user if request.user.is_authenticated else None
-
-
 # --- list -------------------------------------------------------------------------------
 
 
@@ -293,7 +289,7 @@ class TutorListApi(APIView):
                 engine_ms=engine_ms,
                 status_code=status_code,
             ),
-            actor=_actor(request),
+            actor=request.user,
             request=request,
         )
 
@@ -352,7 +348,7 @@ class TutorDetailApi(APIView):
         status_code = 200 if profile is not None else 404
         services.marketplace_profile_view_record(
             tutor_id, status_code=status_code, duration_ms=_elapsed_ms(request, started),
-            actor=_actor(request), request=request,
+            actor=request.user, request=request,
         )
         if profile is None:
             raise NotFound()
