@@ -24,6 +24,10 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Emails are stored lower-cased, so signing in as "Olena@Example.com" finds the account.
+        return self.get(**{self.model.USERNAME_FIELD: (username or "").lower()})
+
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from web.activity.models import (
     ACTION_MAX_LENGTH,
     ACTION_RE,
+    CLIENT_ACTION_PREFIX,
     ENTITY_ID_MAX_LENGTH,
     ENTITY_TYPE_MAX_LENGTH,
     ENTITY_TYPE_RE,
@@ -34,37 +35,20 @@ _ACTION_HELP = (
 _ENTITY_TYPE_HELP = f"Lower-case identifier, e.g. `profile`: `{ENTITY_TYPE_RE.pattern}`."
 
 
-def _walk_strings(value: Any, depth: int = 1) -> list[str]:
-    """Every key and string in a parsed JSON object; raises ValidationError past the depth limit.
+def _check_depth(value: Any) -> None:
+    """Raise ValidationError past METADATA_MAX_DEPTH levels (the top-level object is level 1).
 
-    Iterative, so a deep document cannot exhaust the stack.
+    Text the database cannot store is refused for every body by the parser
+    (web/core/parsers.py).
     """
-    strings: list[str] = []
-    stack: list[tuple[Any, int]] = [(value, depth)]
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, dict):
+        if isinstance(item, (dict, list)):
             if level > METADATA_MAX_DEPTH:
                 raise serializers.ValidationError(f"Nesting deeper than {METADATA_MAX_DEPTH} levels.")
-            strings.extend(str(key) for key in item)
-            stack.extend((child, level + 1) for child in item.values())
-        elif isinstance(item, list):
-            if level > METADATA_MAX_DEPTH:
-                raise serializers.ValidationError(f"Nesting deeper than {METADATA_MAX_DEPTH} levels.")
-            stack.extend((child, level + 1) for child in item)
-        elif isinstance(item, str):
-            strings.append(item)
-    return strings
-
-
-def _check_text(value: str) -> None:
-    # PostgreSQL text and jsonb cannot hold NUL or unpaired surrogates.
-    if "\x00" in value:
-        raise serializers.ValidationError("NUL characters are not allowed.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise serializers.ValidationError("Invalid Unicode (unpaired surrogate).") from None
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
 
 
 class ActivityEventOutputSerializer(serializers.ModelSerializer):
@@ -161,7 +145,10 @@ class ActivityTriggerApi(APIView):
         class Meta:
             ref_name = "ActivityTriggerInput"
 
-        action = serializers.RegexField(ACTION_RE, max_length=ACTION_MAX_LENGTH, help_text=_ACTION_HELP)
+        action = serializers.RegexField(
+            ACTION_RE, max_length=ACTION_MAX_LENGTH,
+            help_text=f"{_ACTION_HELP} Client events are in the `{CLIENT_ACTION_PREFIX}` namespace.",
+        )
         entity_type = serializers.RegexField(
             ENTITY_TYPE_RE, default="", allow_blank=True, max_length=ENTITY_TYPE_MAX_LENGTH,
             help_text=_ENTITY_TYPE_HELP,
@@ -177,14 +164,16 @@ class ActivityTriggerApi(APIView):
             ),
         )
 
-        def validate_entity_id(self, value: str | None) -> str | None:
-            if value is not None:
-                _check_text(value)
+        def validate_action(self, value: str) -> str:
+            if not value.startswith(CLIENT_ACTION_PREFIX):
+                raise serializers.ValidationError(
+                    f"Client events are named {CLIENT_ACTION_PREFIX}<name>, e.g. ui.click; other names are "
+                    "recorded by the server only."
+                )
             return value
 
         def validate_metadata(self, value: dict[str, Any]) -> dict[str, Any]:
-            for text in _walk_strings(value):
-                _check_text(text)
+            _check_depth(value)
             size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
             if size > METADATA_MAX_BYTES:
                 raise serializers.ValidationError(f"At most {METADATA_MAX_BYTES} bytes of JSON, got {size}.")

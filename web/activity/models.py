@@ -10,6 +10,10 @@ from django.utils import timezone
 # Event names are dotted lower-case paths, 2 to 4 segments: "ui.click", "profile.draft.published".
 ACTION_MAX_LENGTH = 64
 ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,3}$")
+# Events a client reports (POST /api/me/activity/trigger/) are named in this namespace, so
+# a client cannot record what only the server records ("profile.snapshot" rows can be
+# restored, "marketplace.search" rows feed the metrics).
+CLIENT_ACTION_PREFIX = "ui."
 # The kind of thing an event is about: "profile", "tutor_profile", "user".
 ENTITY_TYPE_MAX_LENGTH = 64
 ENTITY_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -73,6 +73,15 @@ def test_jwt_login_refresh_and_me(api_client, student) -> None:
     assert api_client.get("/api/me/").json()["id"] == student.id
 
 
+def test_login_matches_the_email_case_insensitively(api_client) -> None:
+    # Stored lower-cased at registration; the address as the person typed it still signs in.
+    assert _register(api_client).status_code == 201
+    for email in ("Olena@Example.com", "OLENA@EXAMPLE.COM", "olena@example.com"):
+        response = api_client.post("/api/auth/token/", {"email": email, "password": "a-long-passphrase-77"},
+                                   format="json")
+        assert response.status_code == 200, (email, response.json())
+
+
 def test_wrong_password_is_401(api_client, student) -> None:
     response = api_client.post("/api/auth/token/", {"email": student.email, "password": "nope"}, format="json")
     assert response.status_code == 401
