@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,10 +24,46 @@ def tutor_changed(tutor_id: int) -> None:
             INSERT INTO indexer_tutoroutbox (tutor_id, first_changed_at, changed_at, attempts, last_error)
             VALUES (%s, clock_timestamp(), clock_timestamp(), 0, '')
             ON CONFLICT (tutor_id) DO UPDATE SET changed_at = clock_timestamp(), dispatched_at = NULL
+            RETURNING changed_at
             """,
             [tutor_id],
         )
-    transaction.on_commit(lambda: enqueue_index(tutor_id))
+        changed_at = cursor.fetchone()[0]
+    transaction.on_commit(lambda: _dispatch(tutor_id, changed_at))
+
+
+def tutors_changed(tutor_ids: Iterable[int]) -> int:
+    """Record, inside the caller's transaction, that many tutors' documents changed.
+
+    For changes outside one profile (a subject renamed in the catalogue): no task per
+    tutor is enqueued, the catch-up job hands the rows over in batches. Returns how
+    many were recorded.
+    """
+    ids = sorted(set(tutor_ids))
+    if not ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO indexer_tutoroutbox (tutor_id, first_changed_at, changed_at, attempts, last_error)
+            SELECT id, clock_timestamp(), clock_timestamp(), 0, '' FROM unnest(%s::bigint[]) AS id
+            ON CONFLICT (tutor_id) DO UPDATE SET changed_at = clock_timestamp(), dispatched_at = NULL
+            """,
+            [ids],
+        )
+    return len(ids)
+
+
+def _dispatch(tutor_id: int, changed_at: datetime) -> None:
+    """Enqueue the committed change and mark it dispatched, so catch-up does not send it
+    again while the queue is merely behind (only a row never handed over is its job)."""
+    if enqueue_index(tutor_id):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE indexer_tutoroutbox SET dispatched_at = clock_timestamp() "
+                "WHERE tutor_id = %s AND changed_at = %s AND dispatched_at IS NULL",
+                [tutor_id, changed_at],
+            )
 
 
 def enqueue_index(tutor_id: int) -> bool:

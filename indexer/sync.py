@@ -29,14 +29,17 @@ def write_document(client: OpenSearch, index: str, doc_id: int, doc: dict[str, A
     """Index or delete one document with the profile version as external version.
 
     An older write never overwrites a newer document: OpenSearch answers 409,
-    which here means "already up to date" and is not an error.
+    which here means "already up to date" and is not an error. A write at the same
+    version goes through (`external_gte`): the document also holds what the version
+    does not count (subject names from the catalogue, what the builder makes of the
+    profile), so a repair of drift that kept its version must be able to land.
     """
     try:
         if doc is not None:
-            client.index(index=index, id=str(doc_id), body=doc, version=version, version_type="external")
+            client.index(index=index, id=str(doc_id), body=doc, version=version, version_type="external_gte")
             outcome = "indexed"
         elif version is not None:
-            client.delete(index=index, id=str(doc_id), version=version, version_type="external")
+            client.delete(index=index, id=str(doc_id), version=version, version_type="external_gte")
             outcome = "deleted"
         else:
             client.delete(index=index, id=str(doc_id))

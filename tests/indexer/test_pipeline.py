@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from indexer.models import TutorOutbox
+from indexer.outbox import outbox_claim_stale
 from indexer.rebuild import rebuild
 from indexer.reconcile import reconcile
 from indexer.tasks import index_rebuild_task, index_tutor_task
@@ -73,6 +74,30 @@ def test_interleaved_updates_and_shuffled_replays_end_at_the_db_version(
     client.patch("/api/me/profile/", {"hourly_rate": 7}, format="json")
     wait_until(lambda: _in_sync(tutor.pk), timeout=60)
     assert _indexed_version(tutor.pk) == _db_version(tutor.pk) == tutor.version + 201
+
+
+def test_a_deleted_tutor_leaves_the_index(opensearch, broker, worker_factory) -> None:
+    tutor, other = TutorProfileFactory(), TutorProfileFactory()
+    rebuild()
+    assert _indexed_version(tutor.pk) is not None
+    worker_factory()
+    tutor.user.delete()  # as the admin does; the profile goes with the user
+    wait_until(lambda: _indexed_version(tutor.pk) is None and not TutorOutbox.objects.exists(), timeout=30)
+    assert _indexed_version(other.pk) is not None
+
+
+def test_a_handed_over_change_is_not_dispatched_again_by_catch_up(
+    opensearch, broker, worker_factory, auth_client
+) -> None:
+    tutor = TutorProfileFactory()
+    # No worker yet: the task waits in the queue, as when the workers are behind.
+    response = auth_client(tutor.user).patch("/api/me/profile/", {"hourly_rate": 321}, format="json")
+    assert response.status_code == 200
+    row = TutorOutbox.objects.get(tutor_id=tutor.pk)
+    assert row.dispatched_at is not None
+    assert outbox_claim_stale(min_age_seconds=0, redispatch_after_seconds=60, limit=10) == []
+    worker_factory()
+    wait_until(lambda: _in_sync(tutor.pk), timeout=30)
 
 
 def test_writes_during_a_broker_outage_are_all_indexed_after_it_returns(

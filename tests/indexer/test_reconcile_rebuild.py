@@ -40,6 +40,16 @@ def test_reconcile_finds_and_repairs_each_kind_of_drift(opensearch) -> None:
     assert reconcile().counts() == {"missing": 0, "stale": 0, "orphaned": 0, "hidden": 0}
 
 
+def test_reconcile_repairs_drift_that_kept_its_version(opensearch) -> None:
+    # e.g. a bulk update in the shell that skipped the services: no version bump.
+    hidden = TutorProfileFactory()
+    tutor_sync(hidden.pk)
+    TutorProfile.objects.filter(pk=hidden.pk).update(public_profile_enabled=False)
+    assert reconcile().hidden == [hidden.pk]
+    assert hidden.pk not in _ids_in_index()
+    assert reconcile().counts() == {"missing": 0, "stale": 0, "orphaned": 0, "hidden": 0}
+
+
 def test_rebuild_swaps_to_a_new_index_equal_to_the_db(opensearch) -> None:
     listed = [TutorProfileFactory() for _ in range(30)]
     TutorProfileFactory(public_profile_enabled=False)

@@ -11,6 +11,7 @@ from search.client import write_client
 from search.indexes import TUTORS
 from tests.factories import TutorProfileFactory
 from web.profiles import services
+from web.profiles.models import Subject, TutorProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +81,46 @@ def test_an_older_version_never_overwrites_a_newer_document(opensearch) -> None:
     index = client.indices.get_alias(name=TUTORS.write_alias).popitem()[0]
     assert write_document(client, index, tutor.pk, stale, tutor.version) == "stale"
     assert _doc(tutor.pk)["headline"] == "Newest"
+
+
+def test_a_change_that_kept_its_version_still_reaches_the_index(opensearch) -> None:
+    # The document holds more than the version counts (a renamed subject, a fix in the
+    # builder); a sync at the same version must still land, or drift could not be repaired.
+    tutor = TutorProfileFactory()
+    tutor_sync(tutor.pk)
+    TutorProfile.objects.filter(pk=tutor.pk).update(headline="Quietly changed")
+    assert tutor_sync(tutor.pk) == "indexed"
+    assert _doc(tutor.pk)["headline"] == "Quietly changed"
+    TutorProfile.objects.filter(pk=tutor.pk).update(public_profile_enabled=False)
+    assert tutor_sync(tutor.pk) == "deleted"
+    assert _doc(tutor.pk) is None
+
+
+def test_deleting_a_tutor_records_the_change_and_the_sync_removes_the_document(opensearch) -> None:
+    kept, deleted_user, deleted_profile = (TutorProfileFactory() for _ in range(3))
+    for tutor in (kept, deleted_user, deleted_profile):
+        tutor_sync(tutor.pk)
+    deleted_user.user.delete()  # the profile goes with it (cascade)
+    TutorProfile.objects.filter(pk=deleted_profile.pk).delete()
+    assert set(TutorOutbox.objects.values_list("tutor_id", flat=True)) == {deleted_user.pk, deleted_profile.pk}
+    assert tutor_sync(deleted_user.pk) == "deleted"
+    assert tutor_sync(deleted_profile.pk) == "deleted"
+    assert (_doc(deleted_user.pk), _doc(deleted_profile.pk)) == (None, None)
+    assert _doc(kept.pk) is not None
+    assert not TutorOutbox.objects.exists()
+
+
+def test_renaming_a_subject_reaches_the_documents_of_its_tutors(opensearch) -> None:
+    teaches, other = TutorProfileFactory(subjects=["math"]), TutorProfileFactory(subjects=["physics"])
+    for tutor in (teaches, other):
+        tutor_sync(tutor.pk)
+    subject = Subject.objects.get(slug="math")
+    subject.aliases = f"{subject.aliases} zetetics"
+    subject.save()  # as the catalogue admin does
+    assert list(TutorOutbox.objects.values_list("tutor_id", flat=True)) == [teaches.pk]
+    tutor_sync(teaches.pk)
+    assert "zetetics" in _doc(teaches.pk)["subject_names"]
+    assert "zetetics" not in _doc(other.pk)["subject_names"]
 
 
 def test_a_hidden_word_never_reaches_the_index(opensearch) -> None:
