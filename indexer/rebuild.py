@@ -245,7 +245,13 @@ def rebuild(
 
 
 def rollback(client: OpenSearch | None = None) -> str:
-    """Point both aliases back at the previous index, then repair what it missed."""
+    """Point both aliases back at the previous index, repaired before searches see it.
+
+    The previous index missed every write since the swap, including tutors who went
+    private and fields hidden since. So it first joins the write alias (live writes
+    reach it from then on), is repaired against the database while searches still
+    read the current index, and only then takes over both aliases in one request.
+    """
     from indexer.reconcile import reconcile
 
     client = client or write_client()
@@ -258,17 +264,17 @@ def rollback(client: OpenSearch | None = None) -> str:
         if not older:
             raise RuntimeError("no previous index kept to roll back to")
         previous = older[-1]
-        actions: list[dict[str, Any]] = [
-            {"add": {"index": previous, "alias": definition.read_alias}},
-            {"add": {"index": previous, "alias": definition.write_alias}},
+        if previous not in state.write:
+            aliases_update(client, [{"add": {"index": previous, "alias": definition.write_alias}}])
+        reconcile(client=client, indices=[previous])
+        actions: list[dict[str, Any]] = [{"add": {"index": previous, "alias": definition.read_alias}}]
+        actions += [
+            {"remove": {"index": name, "alias": definition.read_alias}} for name in state.read if name != previous
         ]
-        for name in state.read:
-            actions.append({"remove": {"index": name, "alias": definition.read_alias}})
-        for name in state.write:
-            actions.append({"remove": {"index": name, "alias": definition.write_alias}})
+        actions += [
+            {"remove": {"index": name, "alias": definition.write_alias}} for name in state.write if name != previous
+        ]
         aliases_update(client, actions)
-    # The previous index missed the writes made since the swap.
-    reconcile(client=client)
     return previous
 
 

@@ -59,15 +59,24 @@ def index_versions(client: OpenSearch, index: str, page: int = 5000) -> dict[int
         after = hits[-1]["sort"]
 
 
-def reconcile(client: OpenSearch | None = None, repair: bool = True) -> ReconcileReport:
-    """Find missing, stale, orphaned and hidden-but-indexed documents and repair them."""
+def reconcile(
+    client: OpenSearch | None = None, repair: bool = True, indices: list[str] | None = None
+) -> ReconcileReport:
+    """Find missing, stale, orphaned and hidden-but-indexed documents and repair them.
+
+    Checks the indices searches read, or `indices` (which must be behind the write
+    alias, as a rollback's target is before it is read). Repairs write to every index
+    behind the write alias.
+    """
     client = client or write_client()
     indexer = TutorIndexer()
     report = ReconcileReport()
     targets = write_targets(client, indexer.definition)
     # What searches see. An index that only sits behind the write alias is a rebuild
     # in progress (or one that died): partial by design, and replaced by the next rebuild.
-    live = alias_state(client, indexer.definition).read
+    live = indices if indices is not None else alias_state(client, indexer.definition).read
+    if indices is not None and not set(indices) <= set(targets):
+        raise ValueError(f"{indices} are not all behind {indexer.definition.write_alias}, repairs would miss them")
     if not targets or not live:
         return report
     per_index = [index_versions(client, index) for index in live]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from indexer import rebuild as rebuild_module
 from indexer.rebuild import check_gate, ensure_index, rebuild, rollback
 from indexer.reconcile import reconcile
 from indexer.sync import tutor_sync
@@ -11,6 +12,7 @@ from search.client import write_client
 from search.index_admin import alias_state, aliases_update, index_fingerprint
 from search.indexes import TUTORS
 from tests.factories import TutorProfileFactory
+from web.profiles import services
 from web.profiles.models import TutorProfile
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +97,31 @@ def test_rollback_returns_to_the_previous_index_and_repairs_it(opensearch) -> No
     state = alias_state(write_client(), TUTORS)
     assert state.read == state.write == [old]
     assert _ids_in_index() == {first.pk, late.pk}
+
+
+def test_rollback_repairs_the_previous_index_before_searches_read_it(opensearch, monkeypatch) -> None:
+    went_private = TutorProfileFactory()
+    tutor_sync(went_private.pk)
+    old = alias_state(write_client(), TUTORS).live
+    assert rebuild().swapped
+    # Since the swap: a tutor went private, reaching only the new index.
+    services.profile_update(user=went_private.user, data={"public_profile_enabled": False})
+    tutor_sync(went_private.pk)
+
+    seen_when_read: list[set[int]] = []
+    real_update = rebuild_module.aliases_update
+
+    def watch(client, actions):  # the real update, after noting what the old index holds then
+        if {"add": {"index": old, "alias": TUTORS.read_alias}} in actions:
+            client.indices.refresh(index=old)
+            hits = client.search(index=old, body={"size": 1000, "_source": False})["hits"]["hits"]
+            seen_when_read.append({int(hit["_id"]) for hit in hits})
+        real_update(client, actions)
+
+    monkeypatch.setattr(rebuild_module, "aliases_update", watch)
+    assert rollback() == old
+    assert seen_when_read == [set()]
+    assert went_private.pk not in _ids_in_index()
 
 
 def test_ensure_rebuilds_an_index_made_from_another_definition(opensearch) -> None:
