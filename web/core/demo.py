@@ -372,6 +372,9 @@ def _create_events(student: User, tutor: User, seed: int, report: SeedReport) ->
 
 def _index_and_demo_search(report: SeedReport, rebuild_index: bool) -> None:
     """Make the index agree with the database, then run a demo search through it."""
+    from opensearchpy.exceptions import OpenSearchException
+
+    from indexer.locks import LockBusyError
     from indexer.rebuild import rebuild
     from search.breaker import SearchUnavailable
     from search.query import TutorQuery
@@ -387,8 +390,9 @@ def _index_and_demo_search(report: SeedReport, rebuild_index: bool) -> None:
             "query": "search=математика&price_max=600",
             "top": [f"{r['full_name']} — {r['headline']} ({r['hourly_rate']})" for r in page.results],
         }
-    except (SearchUnavailable, ConnectionError, OSError) as exc:
-        # The database is seeded either way; `search_index ensure` builds the index later.
+    except (SearchUnavailable, OpenSearchException, LockBusyError, OSError) as exc:
+        # The database is seeded either way; `search_index ensure` builds the index later
+        # (engine down, or a rebuild already running).
         log.warning("demo index not built", extra={"error": str(exc)})
         report.index = {"error": str(exc)}
 

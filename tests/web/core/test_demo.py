@@ -46,6 +46,21 @@ def test_seed_is_idempotent_and_indexed(opensearch) -> None:
     assert more.tutors_created == 10
 
 
+def test_seeding_succeeds_with_the_engine_down_and_says_so(settings) -> None:
+    from search.client import reset_clients
+    from web.profiles.models import TutorProfile
+
+    settings.OPENSEARCH_URL = "http://127.0.0.1:9"  # nothing listens (discard port)
+    reset_clients()
+    try:
+        report = seed_demo(tutors=5, students=1)
+    finally:
+        reset_clients()
+    assert report.tutors_created == 5
+    assert TutorProfile.objects.count() >= 5
+    assert "Connection refused" in report.index["error"]
+
+
 def test_if_empty_seeds_a_database_with_users_but_no_tutors() -> None:
     from io import StringIO
 
