@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -9,7 +11,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from web.accounts.models import Role, User
-from web.accounts.services import user_register
+from web.accounts.services import login_attempt, user_register
 from web.core.catalogues import is_language, is_time_zone
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
 
@@ -101,12 +103,19 @@ _token_errors = {
     400: ERROR_RESPONSE,
     401: OpenApiResponse(ERROR_RESPONSE.response, description="Wrong email or password, or an invalid token"),
 }
+_login_errors = {
+    **_token_errors,
+    429: OpenApiResponse(
+        ERROR_RESPONSE.response,
+        description="More than 10 sign-in attempts for this email in a minute (30 in an hour); see Retry-After",
+    ),
+}
 
 
 @extend_schema_view(
     post=extend_schema(
         summary="Log in: email + password -> access and refresh JWT",
-        responses={200: OpenApiResponse(description="`{access, refresh}`"), **_token_errors},
+        responses={200: OpenApiResponse(description="`{access, refresh}`"), **_login_errors},
         examples=[
             OpenApiExample("credentials", request_only=True, value={"email": "olena@example.com", "password": "..."}),
             OpenApiExample(
@@ -120,7 +129,9 @@ _token_errors = {
     )
 )
 class TokenObtainApi(TokenObtainPairView):
-    pass
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        login_attempt(request.data.get("email") if isinstance(request.data, dict) else None)
+        return super().post(request, *args, **kwargs)
 
 
 @extend_schema_view(

@@ -8,6 +8,13 @@ from django.db import IntegrityError, transaction
 
 from web.accounts.models import Role, User
 from web.activity.services import activity_log
+from web.core.errors import RateLimited
+from web.core.ratelimit import Rate, rate_limit_hit
+
+# Sign-in attempts per account (email), right or wrong: enough for a person who mistypes,
+# too few to guess a password. Across all clients, so a botnet shares one budget.
+LOGIN_SCOPE = "auth.login"
+LOGIN_RATES = (Rate(10, 60), Rate(30, 3600))
 
 
 def user_register(
@@ -52,3 +59,15 @@ def _on_registered(user: User) -> None:
 
         tutor_profile_create(user)
     activity_log(user, "user.registered", entity_type="user", entity_id=user.pk, metadata={"role": user.role})
+
+
+def login_attempt(email: object) -> None:
+    """Count a sign-in attempt for `email`; raises RateLimited (429) over LOGIN_RATES.
+
+    Anything that is not a plausible email is left to the credentials check.
+    """
+    if not isinstance(email, str) or not email.strip() or len(email) > 254:
+        return
+    wait = rate_limit_hit(LOGIN_SCOPE, email.strip().lower(), LOGIN_RATES)
+    if wait is not None:
+        raise RateLimited(wait, "Too many sign-in attempts for this account, retry later.")

@@ -82,6 +82,21 @@ def test_login_matches_the_email_case_insensitively(api_client) -> None:
         assert response.status_code == 200, (email, response.json())
 
 
+def test_sign_in_attempts_per_account_are_limited(api_client, student, tutor_user) -> None:
+    def sign_in(email: str, password: str):
+        return api_client.post("/api/auth/token/", {"email": email, "password": password}, format="json")
+
+    for _ in range(10):
+        assert sign_in(student.email, "a-wrong-guess").status_code == 401
+    # The 11th within a minute is refused before the password is checked, even the right one,
+    # and a different spelling of the address is the same account.
+    for attempt in (sign_in(student.email, PASSWORD), sign_in(student.email.upper(), PASSWORD)):
+        assert attempt.status_code == 429
+        assert attempt.json()["error"]["code"] == "rate_limited"
+        assert 1 <= int(attempt["Retry-After"]) <= 60
+    assert sign_in(tutor_user.email, PASSWORD).status_code == 200  # other accounts are not affected
+
+
 def test_wrong_password_is_401(api_client, student) -> None:
     response = api_client.post("/api/auth/token/", {"email": student.email, "password": "nope"}, format="json")
     assert response.status_code == 401
