@@ -6,14 +6,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from web.accounts.models import Role
 from web.profiles.models import Subject, TutorProfile
 
 
 def tutor_is_listed(profile: TutorProfile) -> bool:
-    """Whether the marketplace shows this tutor: an active account that chose to be public
-    and has the minimum a student needs (a headline, a subject and a rate)."""
+    """Whether the marketplace shows this tutor: an active tutor account that chose to be
+    public and has the minimum a student needs (a headline, a subject and a rate). An
+    account an admin turned into a student is not shown (nor could it edit the profile)."""
     return bool(
         profile.user.is_active
+        and profile.user.role == Role.TUTOR
         and profile.public_profile_enabled
         and profile.headline
         and profile.subjects
@@ -75,7 +78,9 @@ def subject_catalogue() -> list[Subject]:
 def listed_profiles() -> QuerySet[TutorProfile]:
     """The profiles `tutor_is_listed` accepts, as one query (for bulk indexing and counts)."""
     return (
-        TutorProfile.objects.filter(user__is_active=True, public_profile_enabled=True, hourly_rate__gt=0)
+        TutorProfile.objects.filter(
+            user__is_active=True, user__role=Role.TUTOR, public_profile_enabled=True, hourly_rate__gt=0
+        )
         .exclude(headline="")
         .exclude(subjects=[])
     )

@@ -214,6 +214,17 @@ def test_deactivating_a_tutor_account_versions_and_reindexes_the_profile(tutor) 
     assert TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()
 
 
+def test_a_tutor_account_turned_student_leaves_the_marketplace(tutor) -> None:
+    user = tutor.user
+    user.role = "student"
+    services.tutor_account_update(user=user, save=user.save)
+    profile = _reload(tutor)
+    assert profile.version == tutor.version + 1
+    assert tutor_public_profile(profile) is None
+    assert not listed_profiles().filter(pk=tutor.pk).exists()
+    assert TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()
+
+
 def test_an_account_change_outside_the_public_profile_changes_nothing(tutor) -> None:
     user = tutor.user
     user.language = "pl"
