@@ -209,7 +209,9 @@ def draft_diff(user: User) -> list[str]:
     draft = draft_get(user)
     if draft is None:
         return []
-    profile = TutorProfile.objects.select_related("user").get(user=user)
+    profile = TutorProfile.objects.select_related("user").filter(user=user).first()
+    if profile is None:  # an admin deleted the profile; the other draft endpoints say the same
+        raise NotFound("This account has no tutor profile.")
     return dirty_paths(draft.data, profile_editable_data(profile))
 
 
