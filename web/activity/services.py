@@ -48,6 +48,7 @@ from web.activity.models import (
     REFERRER_MAX_LENGTH,
     ActivityLog,
 )
+from web.core.db import insert_all_or_each
 from web.core.errors import RateLimited
 from web.core.identity import user_id_of
 from web.core.ratelimit import Rate, rate_limit_hit
@@ -276,24 +277,7 @@ def _store(raw_events: Iterable[bytes | str]) -> int:
     if user_ids:
         existing = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
         rows = [row for row in rows if row.user_id is None or row.user_id in existing]
-    if not rows:
-        return 0
-    try:
-        with transaction.atomic():
-            ActivityLog.objects.bulk_create(rows)
-        return len(rows)
-    except _REFUSED:
-        logger.warning("bulk insert of buffered activity failed, inserting one by one")
-    stored = 0
-    for row in rows:
-        row.pk = None
-        try:
-            with transaction.atomic():
-                row.save(force_insert=True)
-            stored += 1
-        except _REFUSED as exc:
-            logger.error("dropping a buffered activity event the database refused", extra={"error": str(exc)})
-    return stored
+    return insert_all_or_each(rows, refused=_REFUSED, log=logger, what="buffered activity events")
 
 
 def activity_buffer_drain(*, batch_size: int = DRAIN_BATCH_SIZE, max_batches: int = DRAIN_MAX_BATCHES) -> int:
@@ -317,6 +301,9 @@ def activity_buffer_drain(*, batch_size: int = DRAIN_BATCH_SIZE, max_batches: in
         if leftover:
             logger.warning("recovering activity events of an interrupted drain", extra={"count": len(leftover)})
             stored += _store(leftover)
+            # Still ours? If the lock expired during a slow insert, another drain may have
+            # put its batch in the processing list: leave it (a repeat beats a loss).
+            lock.reacquire()
             client.delete(PROCESSING_KEY)
         for _ in range(max_batches):
             lock.reacquire()
@@ -324,6 +311,7 @@ def activity_buffer_drain(*, batch_size: int = DRAIN_BATCH_SIZE, max_batches: in
             if not batch:
                 break
             stored += _store(batch)
+            lock.reacquire()
             client.delete(PROCESSING_KEY)
             if len(batch) < batch_size:
                 break

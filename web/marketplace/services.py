@@ -18,10 +18,11 @@ from typing import Any
 
 import redis
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DataError, transaction
+from django.db import DatabaseError, DataError, IntegrityError
 from django.utils import timezone
 
 from web.activity.services import activity_log_buffered
+from web.core.db import insert_all_or_each
 from web.core.redis_client import redis_client
 from web.marketplace import metrics
 from web.marketplace.models import MarketplaceMetrics
@@ -36,6 +37,8 @@ SLOW_WARNING_MS = 150.0
 SLOW_ERROR_MS = 300.0
 _METRICS_BACKOFF_SECONDS = 5.0
 _metrics_skip_until = 0.0
+# What the database says about a row itself (not about being reachable).
+_REFUSED = (DataError, IntegrityError)
 
 
 @dataclass
@@ -173,8 +176,9 @@ def marketplace_metrics_drain(
     """Move buffered MarketplaceMetrics rows from Redis into the table; returns how many.
 
     Each batch is taken off the list atomically (MULTI: LRANGE + LTRIM) and then
-    bulk-inserted: a crash in between loses that batch of telemetry, which is cheaper
-    than the bookkeeping at-least-once delivery would need.
+    inserted. When the database cannot be reached the batch goes back to the head of
+    the list for the next run; a crash between the two loses that batch of telemetry,
+    which is cheaper than the bookkeeping exactly-once delivery would need.
     """
     client = redis_client(timeout=10.0)
     stored = 0
@@ -188,13 +192,19 @@ def marketplace_metrics_drain(
             log.warning("marketplace metrics not drained, Redis unavailable", extra={"error": str(exc)})
             break
         rows = [row for row in (_row(raw) for raw in raw_rows) if row is not None]
-        if rows:
-            try:
-                with transaction.atomic():
-                    MarketplaceMetrics.objects.bulk_create(rows)
-                stored += len(rows)
-            except DataError as exc:
-                log.error("dropping a batch of marketplace metrics the database refused", extra={"error": str(exc)})
+        try:
+            stored += insert_all_or_each(rows, refused=_REFUSED, log=log, what="marketplace metrics")
+        except DatabaseError as exc:
+            _put_back(client, raw_rows)
+            log.warning("marketplace metrics not drained, database unavailable", extra={"error": str(exc)})
+            break
         if len(raw_rows) < batch_size:
             break
     return stored
+
+
+def _put_back(client: redis.Redis, raw_rows: list[bytes]) -> None:
+    try:
+        client.lpush(METRICS_BUFFER_KEY, *reversed(raw_rows))
+    except redis.RedisError as exc:
+        log.error("a batch of marketplace metrics lost", extra={"error": str(exc), "count": len(raw_rows)})

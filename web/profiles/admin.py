@@ -24,7 +24,9 @@ class SlotInline(admin.TabularInline):
 
 @admin.register(TutorProfile)
 class TutorProfileAdmin(admin.ModelAdmin):
-    """Read-mostly: edits belong to the tutor's API, which versions and reindexes them."""
+    """View and delete only: edits belong to the tutor's API, which versions and reindexes
+    them. Even with every field read-only, "Save" would write back the whole row as it
+    was read, unlocked, and could undo a concurrent edit and its version."""
 
     list_display = ["user", "headline", "hourly_rate", "public_profile_enabled", "version", "updated_at"]
     list_filter = ["public_profile_enabled"]
@@ -33,6 +35,9 @@ class TutorProfileAdmin(admin.ModelAdmin):
     inlines = [SlotInline]
 
     def has_add_permission(self, request):  # profiles are created at registration
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
 

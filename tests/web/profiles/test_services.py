@@ -233,6 +233,13 @@ def test_an_account_change_outside_the_public_profile_changes_nothing(tutor) -> 
     assert not TutorOutbox.objects.exists()
 
 
+def test_the_profile_admin_views_but_never_writes_a_profile(tutor, admin_client) -> None:
+    url = f"/admin/profiles/tutorprofile/{tutor.pk}/change/"
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url, {}).status_code == 403
+    assert _reload(tutor).version == tutor.version
+
+
 def test_an_admin_rename_of_a_tutor_goes_through_the_profile_hook(tutor, admin_client) -> None:
     user = tutor.user
     data = {
