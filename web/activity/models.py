@@ -44,6 +44,9 @@ class ActivityLog(models.Model):
     duration_ms = models.FloatField(null=True, blank=True)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     referrer = models.CharField(max_length=REFERRER_MAX_LENGTH, null=True, blank=True)  # noqa: DJ001
+    # Set on buffered events only: one delivered twice (a drain repeated after an error, a
+    # push that timed out after Redis applied it) is stored once. NULLs never conflict.
+    event_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-timestamp", "id"]

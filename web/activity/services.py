@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
@@ -189,7 +190,9 @@ def _from_payload(raw: bytes | str) -> ActivityLog:
     timestamp = datetime.fromisoformat(data["timestamp"])
     if timezone.is_naive(timestamp):
         raise ValueError("timestamp without a time zone")
+    event_id = data.get("event_id")
     return ActivityLog(
+        event_id=uuid.UUID(event_id) if event_id is not None else None,  # ValueError if malformed
         user_id=user_id,
         action=data["action"],
         entity_type=data.get("entity_type") or "",
@@ -238,10 +241,14 @@ def activity_log_buffered(
         actor, action, entity_type=entity_type, entity_id=entity_id, metadata=metadata,
         request=request, status_code=status_code, duration_ms=duration_ms,
     )
-    payload = _to_payload(fields)  # serialising here surfaces bad metadata to the caller
+    payload = _to_payload({**fields, "event_id": uuid.uuid4()})  # serialising here surfaces bad metadata
     if _buffer_push(payload):
         return
-    transaction.on_commit(lambda: _from_payload(payload).save(force_insert=True), robust=True)
+    # The push may have reached Redis after all (a timeout after it was applied): the
+    # drain's copy and this one share an event_id, and whichever comes second is skipped.
+    transaction.on_commit(
+        lambda: ActivityLog.objects.bulk_create([_from_payload(payload)], ignore_conflicts=True), robust=True
+    )
 
 
 # Moves up to ARGV[1] events from the head of the buffer to the processing list, atomically.
@@ -277,7 +284,10 @@ def _store(raw_events: Iterable[bytes | str]) -> int:
     if user_ids:
         existing = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
         rows = [row for row in rows if row.user_id is None or row.user_id in existing]
-    return insert_all_or_each(rows, refused=_REFUSED, log=logger, what="buffered activity events")
+    # An event delivered twice carries the same event_id: the second copy is skipped.
+    return insert_all_or_each(
+        rows, refused=_REFUSED, log=logger, what="buffered activity events", skip_duplicates=True
+    )
 
 
 def activity_buffer_drain(*, batch_size: int = DRAIN_BATCH_SIZE, max_batches: int = DRAIN_MAX_BATCHES) -> int:

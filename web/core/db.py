@@ -9,18 +9,25 @@ from django.db import models, transaction
 
 
 def insert_all_or_each(
-    rows: Sequence[models.Model], *, refused: tuple[type[Exception], ...], log: logging.Logger, what: str
+    rows: Sequence[models.Model],
+    *,
+    refused: tuple[type[Exception], ...],
+    log: logging.Logger,
+    what: str,
+    skip_duplicates: bool = False,
 ) -> int:
     """Insert `rows` in one statement; if the database refuses it, one by one (each in a
     savepoint), dropping and logging only the rows it refuses, so one bad row never takes
-    the others with it. Any other error (the database unreachable) propagates. Returns
-    how many were inserted."""
+    the others with it. Any other error (the database unreachable) propagates.
+
+    With `skip_duplicates`, a row that repeats a unique value already stored is skipped
+    (ON CONFLICT DO NOTHING). Returns how many rows were handled (inserted or skipped)."""
     if not rows:
         return 0
-    model = type(rows[0])
+    manager = type(rows[0])._default_manager
     try:
         with transaction.atomic():
-            model._default_manager.bulk_create(rows)
+            manager.bulk_create(rows, ignore_conflicts=skip_duplicates)
         return len(rows)
     except refused:
         log.warning("bulk insert failed, inserting one by one", extra={"rows": what})
@@ -29,7 +36,7 @@ def insert_all_or_each(
         row.pk = None
         try:
             with transaction.atomic():
-                row.save(force_insert=True)
+                manager.bulk_create([row], ignore_conflicts=skip_duplicates)
             stored += 1
         except refused as exc:
             log.error("dropping a row the database refused", extra={"rows": what, "error": str(exc)})
