@@ -29,7 +29,9 @@ def tutor_changed(tutor_id: int) -> None:
             [tutor_id],
         )
         changed_at = cursor.fetchone()[0]
-    transaction.on_commit(lambda: _dispatch(tutor_id, changed_at))
+    # robust: the change is committed; if marking it fails, catch-up sends it again, and
+    # the request that made it must not fail after the fact.
+    transaction.on_commit(lambda: _dispatch(tutor_id, changed_at), robust=True)
 
 
 def tutors_changed(tutor_ids: Iterable[int]) -> int:

@@ -78,7 +78,7 @@ class StrictJSONParser(JSONParser):
             data = json.loads(raw.decode(encoding), parse_float=_finite_float, parse_constant=_no_constant)
         except RecursionError:
             raise exceptions.ParseError(f"JSON parse error - nested more than {MAX_DEPTH} levels") from None
-        except (ValueError, LookupError) as exc:
+        except ValueError as exc:  # also a body that is not valid in its charset
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
         check_document(data)
         return data
