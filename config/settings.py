@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -174,6 +175,8 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "UPDATE_LAST_LOGIN": False,
+    # Tokens carry a digest of the password hash: a password change ends every session.
+    "CHECK_REVOKE_TOKEN": True,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -238,9 +241,11 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": env_float("INDEX_RECONCILE_EVERY_SECONDS", 900.0),
             "options": {"expires": env_float("INDEX_RECONCILE_EVERY_SECONDS", 900.0)},
         },
+        # At a fixed hour (UTC), not every 24 h from whenever beat started: a deploy
+        # restarts beat, and an interval would move the rebuild back by a day each time.
         "index-rebuild": {
             "task": "indexer.tasks.index_rebuild_task",
-            "schedule": env_float("INDEX_REBUILD_EVERY_SECONDS", 86400.0),
+            "schedule": crontab(hour=env_int("INDEX_REBUILD_HOUR", 3), minute=0),
             "options": {"expires": 3600},
         },
     }

@@ -8,6 +8,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from web.accounts.models import Role, User
@@ -134,6 +138,21 @@ class TokenObtainApi(TokenObtainPairView):
         return super().post(request, *args, **kwargs)
 
 
+class RefreshSerializer(TokenRefreshSerializer):
+    """A refresh token is honoured only for an account that still exists, is active and
+    has the password the token was issued under: deleting, deactivating or changing the
+    password of an account ends its sessions (401, never a 500 for a deleted account)."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        refresh = self.token_class(attrs["refresh"])  # TokenError for a bad one: the view's 401
+        user = User.objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM)).first()
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed("The password has changed since this token was issued.", "password_changed")
+        return {"access": str(refresh.access_token)}
+
+
 @extend_schema_view(
     post=extend_schema(
         summary="Exchange a refresh token for a new access token",
@@ -143,8 +162,11 @@ class TokenObtainApi(TokenObtainPairView):
             OpenApiExample("access", response_only=True, status_codes=["200"], value={"access": "eyJ..."}),
             validation_example("refresh", "This field is required."),
             error_example("expired", "401", "token_not_valid", "Token is invalid or expired"),
+            error_example(
+                "password changed", "401", "password_changed", "The password has changed since this token was issued."
+            ),
         ],
     )
 )
 class TokenRefreshApi(TokenRefreshView):
-    pass
+    serializer_class = RefreshSerializer

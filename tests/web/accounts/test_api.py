@@ -125,3 +125,44 @@ def test_a_registered_student_gets_no_tutor_profile(api_client) -> None:
 
     user_id = _register(api_client, role="student").json()["id"]
     assert not TutorProfile.objects.filter(user_id=user_id).exists()
+
+
+def _tokens(api_client, user) -> dict[str, str]:
+    response = api_client.post("/api/auth/token/", {"email": user.email, "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _refresh(api_client, refresh: str):
+    return api_client.post("/api/auth/token/refresh/", {"refresh": refresh}, format="json")
+
+
+def test_refresh_for_a_deleted_account_is_401(api_client, student) -> None:
+    refresh = _tokens(api_client, student)["refresh"]
+    student.delete()
+    response = _refresh(api_client, refresh)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "no_active_account"
+
+
+def test_refresh_for_a_deactivated_account_is_401(api_client, student) -> None:
+    refresh = _tokens(api_client, student)["refresh"]
+    student.is_active = False
+    student.save()
+    assert _refresh(api_client, refresh).status_code == 401
+
+
+def test_a_password_change_ends_existing_sessions(api_client, student) -> None:
+    old = _tokens(api_client, student)
+    student.set_password("another-long-passphrase-88")
+    student.save()
+    refreshed = _refresh(api_client, old["refresh"])
+    assert refreshed.status_code == 401
+    assert refreshed.json()["error"]["code"] == "password_changed"
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {old['access']}")
+    assert api_client.get("/api/me/").status_code == 401
+    api_client.credentials()
+    fresh = api_client.post(
+        "/api/auth/token/", {"email": student.email, "password": "another-long-passphrase-88"}, format="json"
+    ).json()
+    assert _refresh(api_client, fresh["refresh"]).status_code == 200
