@@ -18,9 +18,7 @@ class UserAdmin(BaseUserAdmin):
     )
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         """A tutor's name, email or active flag is part of the public profile: version and
-        reindex it like any other public change."""
-        if not change:
-            return super().save_model(request, obj, form, change)
+        reindex it like any other public change. A new tutor gets its profile."""
         from web.profiles.services import tutor_account_update
 
         tutor_account_update(user=obj, save=lambda: super(UserAdmin, self).save_model(request, obj, form, change))

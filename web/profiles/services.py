@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from indexer.outbox import tutor_changed
-from web.accounts.models import User
+from web.accounts.models import Role, User
 from web.activity.services import activity_log
 from web.core.errors import Conflict, RateLimited
 from web.core.ratelimit import Rate, rate_limit_hit
@@ -60,13 +60,18 @@ def _commit_public_change(profile: TutorProfile, before_public: dict[str, Any] |
 
 
 @transaction.atomic
+@transaction.atomic
 def tutor_account_update(*, user: User, save: Callable[[], None]) -> None:
-    """Save a change to a tutor's account (name, email, active flag) through `save`,
-    and version and reindex the profile if its public form changed (e.g. a deactivated
-    tutor leaves the marketplace)."""
+    """Save a new or changed account (name, email, role, active flag) through `save`,
+    and version and reindex the tutor profile if its public form changed (e.g. a
+    deactivated tutor leaves the marketplace). An account that is a tutor without a
+    profile (created in the admin, or a student made a tutor) gets its empty profile, as
+    registration gives one; without it every tutor endpoint would be a 404."""
     profile = TutorProfile.objects.select_for_update().select_related("user").filter(user_id=user.pk).first()
     if profile is None:
         save()
+        if user.role == Role.TUTOR:
+            tutor_profile_create(user)
         return
     before_public = tutor_public_profile(profile)
     save()

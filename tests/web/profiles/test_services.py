@@ -254,6 +254,44 @@ def test_an_admin_rename_of_a_tutor_goes_through_the_profile_hook(tutor, admin_c
     assert TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()
 
 
+def test_a_tutor_made_in_the_admin_gets_a_profile(admin_client, student) -> None:
+    from web.accounts.models import User
+
+    response = admin_client.post("/admin/accounts/user/add/", {
+        "email": "new-tutor@example.com", "full_name": "New Tutor", "role": "tutor",
+        "password1": "a-long-passphrase-77", "password2": "a-long-passphrase-77",
+    })
+    assert response.status_code == 302, response.content[:500]
+    created = User.objects.get(email="new-tutor@example.com")
+    assert TutorProfile.objects.filter(user=created).exists()
+
+    # A student turned into a tutor gets one as well.
+    data = {
+        "email": student.email, "full_name": student.full_name, "role": "tutor", "timezone": student.timezone,
+        "language": student.language, "is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "10:00:00",
+    }
+    assert admin_client.post(f"/admin/accounts/user/{student.pk}/change/", data).status_code == 302
+    profile = TutorProfile.objects.get(user=student)
+    assert not tutor_is_listed(profile)  # empty until the tutor fills it in
+
+
+def test_a_subject_slug_is_fixed_and_a_taught_subject_cannot_be_deleted(tutor, admin_client) -> None:
+    from web.profiles.models import Subject
+
+    taught = Subject.objects.get(slug=tutor.subjects[0])
+    page = admin_client.get(f"/admin/profiles/subject/{taught.pk}/change/").content.decode()
+    assert 'name="slug"' not in page  # shown, not editable
+    assert admin_client.post(f"/admin/profiles/subject/{taught.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Subject.objects.filter(pk=taught.pk).exists()
+    untaught = Subject.objects.create(slug="astronomy", name_en="Astronomy", name_uk="Астрономія", name_pl="Astronomia")
+    assert admin_client.post(f"/admin/profiles/subject/{untaught.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Subject.objects.filter(slug="astronomy").exists()
+
+
+def test_drafts_cannot_be_added_or_edited_in_the_admin(admin_client) -> None:
+    assert admin_client.get("/admin/profiles/profiledraft/add/").status_code == 403
+
+
 def test_a_snapshot_that_no_longer_validates_is_a_conflict(tutor) -> None:
     services.profile_update(user=tutor.user, data={"subjects": ["physics"]})
     snapshot = ActivityLog.objects.filter(user=tutor.user, action="profile.snapshot").latest("id")
