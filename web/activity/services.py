@@ -6,11 +6,12 @@ Two paths:
   events that describe a change (the event commits or rolls back with it).
 - `activity_log_buffered` is for high-volume events that describe no change
   (marketplace searches, profile views). It RPUSHes the event, timestamped now,
-  onto a Redis list (one round trip on a pooled connection, well under 1 ms);
+  onto a Redis list (one round trip on a pooled connection);
   `activity_drain_buffer_task` moves batches into the table every couple of
   seconds. Redis runs with appendonly, so buffered events survive a restart. If
-  Redis is unreachable the event is inserted synchronously after the caller's
-  transaction commits instead of being lost.
+  Redis is unreachable, the event is handed, once the caller's transaction commits,
+  to a writer thread of this process that inserts it (`DirectWriter`): the caller
+  still runs no SQL and does not wait for the database.
 
 The drain never drops an event on a crash: a batch is moved atomically (Lua)
 from the buffer to a processing list, bulk-inserted, and only then deleted; a
@@ -21,8 +22,12 @@ DELETE leaves a batch that the next drain inserts again.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import queue
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -33,7 +38,7 @@ import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DataError, IntegrityError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from redis.commands.core import Script
@@ -219,6 +224,92 @@ def _buffer_push(payload: str) -> bool:
     return True
 
 
+class DirectWriter:
+    """Inserts events off the caller's thread while the Redis buffer is unreachable.
+
+    One daemon thread per process takes the queued events in batches and stores them
+    with `_store` (a repeat of a copy that reached the buffer after all is skipped, a
+    refused row is dropped alone). While the database is unreachable too, it retries
+    the batch with a growing pause. The queue is bounded (`capacity`): past it new
+    events are dropped and logged, so an outage of both stores cannot grow memory
+    without bound. At exit the thread gets a few seconds to finish the queue.
+    """
+
+    def __init__(self, capacity: int = 10_000, batch_size: int = DRAIN_BATCH_SIZE) -> None:
+        self.capacity = capacity
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._queue: queue.Queue[str] = queue.Queue(capacity)
+        self._thread: threading.Thread | None = None
+
+    def submit(self, payload: str) -> bool:
+        """Queue one event payload; False (and an error log line) if the queue is full."""
+        pending = self._running_queue()
+        try:
+            pending.put_nowait(payload)
+        except queue.Full:
+            logger.error("activity event dropped: Redis unreachable and the direct writer is full")
+            return False
+        return True
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued event is stored (or dropped as refused); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def _running_queue(self) -> queue.Queue[str]:
+        with self._lock:
+            if self._pid != os.getpid():  # first use, or a fork: the parent's thread is not here
+                if self._pid is None:
+                    atexit.register(self.flush, 5.0)
+                self._pid = os.getpid()
+                self._queue = queue.Queue(self.capacity)
+                self._thread = None
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._queue,), name="activity-direct-writer", daemon=True
+                )
+                self._thread.start()
+            return self._queue
+
+    def _run(self, pending: queue.Queue[str]) -> None:
+        while True:
+            batch = [pending.get()]
+            while len(batch) < self.batch_size:
+                try:
+                    batch.append(pending.get_nowait())
+                except queue.Empty:
+                    break
+            pause = 0.5
+            try:
+                while True:
+                    try:
+                        _store(batch)
+                        break
+                    except DatabaseError as exc:
+                        logger.warning(
+                            "activity events not stored yet, database unavailable",
+                            extra={"error": str(exc), "count": len(batch)},
+                        )
+                        time.sleep(pause)
+                        pause = min(pause * 2, 30.0)
+                    finally:
+                        connection.close()  # this thread's own connection
+            except Exception:  # never let one batch end the thread
+                logger.exception("activity events dropped by the direct writer", extra={"count": len(batch)})
+            finally:
+                for _ in batch:
+                    pending.task_done()
+
+
+direct_writer = DirectWriter()
+
+
 def activity_log_buffered(
     actor: Any,
     action: str,
@@ -234,8 +325,9 @@ def activity_log_buffered(
 
     The event keeps the time of this call; it reaches the table within a few seconds,
     when `activity_drain_buffer_task` runs. It is not part of the caller's transaction.
-    If Redis is unreachable, the event is inserted synchronously once the caller's
-    transaction commits (immediately outside one), so it is not lost.
+    If Redis is unreachable, the event goes to `direct_writer` once the caller's
+    transaction commits (immediately outside one): it is stored by a thread of this
+    process, so the caller neither runs SQL nor waits for the database.
     """
     fields = _event_fields(
         actor, action, entity_type=entity_type, entity_id=entity_id, metadata=metadata,
@@ -246,9 +338,7 @@ def activity_log_buffered(
         return
     # The push may have reached Redis after all (a timeout after it was applied): the
     # drain's copy and this one share an event_id, and whichever comes second is skipped.
-    transaction.on_commit(
-        lambda: ActivityLog.objects.bulk_create([_from_payload(payload)], ignore_conflicts=True), robust=True
-    )
+    transaction.on_commit(lambda: direct_writer.submit(payload), robust=True)
 
 
 # Moves up to ARGV[1] events from the head of the buffer to the processing list, atomically.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from datetime import timedelta
 
@@ -141,16 +140,6 @@ def test_unusable_events_are_dropped_without_blocking_the_rest(student, tutor_us
     assert redis_conn.llen(services.PROCESSING_KEY) == 0
 
 
-def test_buffering_adds_well_under_a_millisecond(student) -> None:
-    activity_log_buffered(student, "marketplace.search")  # warm the pooled connection
-    timings = []
-    for i in range(300):
-        started = time.perf_counter()
-        activity_log_buffered(student, "marketplace.search", metadata={"query": "math", "filters": {"page": i}})
-        timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.001, f"median {statistics.median(timings) * 1000:.3f} ms"
-
-
 def test_bad_metadata_fails_at_the_call_not_in_the_drain(student) -> None:
     with pytest.raises(TypeError):
         activity_log_buffered(student, "marketplace.search", metadata={"x": object()})
@@ -167,17 +156,19 @@ def stopped_redis(settings, tmp_path):
     return server
 
 
-def test_buffered_falls_back_to_a_direct_insert_after_commit(
-    student, stopped_redis, django_capture_on_commit_callbacks
-) -> None:
-    started = time.perf_counter()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+@pytest.mark.django_db(transaction=True)
+def test_buffered_falls_back_to_the_direct_writer_after_commit(student, stopped_redis) -> None:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
         activity_log_buffered(student, "marketplace.search", metadata={"query": "math"}, status_code=200)
         activity_log_buffered(None, "profile.viewed", entity_type="tutor_profile", entity_id=5)
-        # Not written inside the caller's transaction: only once it commits.
-        assert not ActivityLog.objects.exists()
-    assert time.perf_counter() - started < 1.0
-    assert len(callbacks) == 2
+        # Handed over only once the caller's transaction commits.
+        assert services.direct_writer._queue.unfinished_tasks == 0
+    # The caller ran no SQL of its own (BEGIN/COMMIT aside): the writer thread inserts.
+    assert [q["sql"] for q in queries.captured_queries if "activity" in q["sql"]] == []
+    assert services.direct_writer.flush(10)
     search = ActivityLog.objects.get(action="marketplace.search")
     assert search.user == student
     assert search.metadata == {"query": "math"}
@@ -194,7 +185,24 @@ def test_fallback_is_not_written_if_the_caller_rolls_back(
         with pytest.raises(RuntimeError), transaction.atomic():
             activity_log_buffered(student, "marketplace.search")
             raise RuntimeError
+    assert services.direct_writer.flush(10)
     assert not ActivityLog.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_direct_writer_waits_out_a_database_outage(student, stopped_redis) -> None:
+    import psycopg
+    from django.db import connection
+
+    table = ActivityLog._meta.db_table
+    # Another session holds the table: the caller is not held up, the writer waits for it.
+    with psycopg.connect(**connection.get_connection_params()) as holder:
+        holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        activity_log_buffered(student, "marketplace.search", metadata={"query": "held"})
+        assert not services.direct_writer.flush(1.0)  # still waiting for the table
+        holder.rollback()
+    assert services.direct_writer.flush(30)
+    assert ActivityLog.objects.get(action="marketplace.search").metadata == {"query": "held"}
 
 
 def test_drain_with_redis_down_does_nothing_and_does_not_raise(stopped_redis) -> None:

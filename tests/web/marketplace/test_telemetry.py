@@ -139,3 +139,28 @@ def test_503_is_recorded(api_client, settings, clean_buffers) -> None:
     marketplace_metrics_drain()
     assert ActivityLog.objects.get(action="marketplace.search").metadata["status_code"] == 503
     assert MarketplaceMetrics.objects.get().status_code == 503
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_a_search_still_runs_no_sql_and_its_events_are_kept(
+    api_client, indexed, settings, tmp_path, monkeypatch, django_assert_num_queries
+) -> None:
+    from config.embedded import EmbeddedRedis
+    from web.activity.services import direct_writer
+    from web.marketplace import services
+    from web.marketplace.selectors import subject_slugs
+
+    subject_slugs()  # a warm process
+    monkeypatch.setattr(services, "_metrics_skip_until", 0.0)  # restored after the test
+    redis, running = EmbeddedRedis(tmp_path / "redis").start(), settings.REDIS_URL
+    settings.REDIS_URL = redis.url
+    redis.stop()
+    try:
+        with django_assert_num_queries(0):
+            response = api_client.get(URL, {"search": "algebra", "subject": "math"})
+    finally:
+        settings.REDIS_URL = running  # the buffers' clean-up needs the test run's Redis
+    assert response.status_code == 200
+    assert direct_writer.flush(10)
+    actions = set(ActivityLog.objects.values_list("action", flat=True))
+    assert actions == {"marketplace.search", "marketplace.filter.applied"}
