@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 from opensearchpy import OpenSearch
+
+log = logging.getLogger("mash.health")
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,10 @@ def _timed(name: str, probe: Callable[[], None]) -> CheckResult:
     try:
         probe()
     except Exception as exc:  # any failure of a dependency means "not ready"
-        return CheckResult(name, False, _ms(started), f"{type(exc).__name__}: {exc}"[:300])
+        # The probe is anonymous: it names the kind of failure, the log has the detail
+        # (which can hold host names, user names and driver messages).
+        log.warning("readiness check failed", extra={"check": name, "error": f"{type(exc).__name__}: {exc}"[:500]})
+        return CheckResult(name, False, _ms(started), type(exc).__name__)
     return CheckResult(name, True, _ms(started))
 
 
