@@ -3,7 +3,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    STATIC_ROOT=/app/staticfiles
+    STATIC_ROOT=/app/staticfiles \
+    BIND=0.0.0.0:8000
 
 WORKDIR /app
 COPY requirements.lock ./
@@ -12,7 +13,7 @@ RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 COPY . .
 RUN SECRET_KEY=build DATABASE_URL=postgresql://build/build python manage.py collectstatic --noinput
 
-RUN useradd --system --uid 10001 mash && mkdir -p /tmp/prometheus && chown mash /tmp/prometheus
+RUN useradd --system --uid 10001 mash && mkdir -p /tmp/prometheus /var/lib/beat && chown mash /tmp/prometheus /var/lib/beat
 USER mash
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py"]

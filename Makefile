@@ -25,9 +25,10 @@ test: $(STAMP)
 
 # A management command against the stack `make run` started, e.g.
 #   make manage ARGS="search_index status"
+DATA_DIR := $(or $(MASH_DATA_DIR),.data)
 manage: $(STAMP)
-	@test -f .data/env || { echo "start the stack with 'make run' first"; exit 1; }
-	set -a && . ./.data/env && $(PY) manage.py $(ARGS)
+	@test -f $(DATA_DIR)/env || { echo "start the stack with 'make run' first"; exit 1; }
+	set -a && . $(DATA_DIR)/env && $(PY) manage.py $(ARGS)
 
 # Index pipeline benchmark: rebuild throughput vs raw bulk, commit-to-searchable lag.
 bench-index: $(STAMP)

@@ -169,8 +169,10 @@ class EmbeddedStack:
         try:
             for service in wanted:
                 started = time.monotonic()
-                service.start()  # type: ignore[attr-defined]
+                # Listed before it starts: a start that fails or is interrupted half-way
+                # (its process spawned, its port not yet open) is stopped with the rest.
                 self.started.append(service)
+                service.start()  # type: ignore[attr-defined]
                 os.environ[service.env_name] = service.url
                 log.info(
                     "embedded %s started in %.1fs: %s",
