@@ -18,3 +18,13 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 graceful_timeout = 10
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") else None
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Load the subject catalogue before the first request, so no search runs its query."""
+    from web.marketplace.selectors import CatalogueUnavailable, subject_slugs
+
+    try:
+        subject_slugs()
+    except CatalogueUnavailable:
+        pass  # logged; the first search that needs it tries again (503 meanwhile)

@@ -152,7 +152,13 @@ class TutorListApi(APIView):
         facets = serializers.BooleanField(required=False, default=False, help_text="Add counts per facet.")
 
         def validate_subject(self, value: str) -> str:
-            if value not in selectors.subject_slugs():
+            try:
+                known = selectors.subject_slugs()
+            except selectors.CatalogueUnavailable as exc:
+                raise ServiceUnavailable(
+                    "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
+                ) from None
+            if value not in known:
                 raise serializers.ValidationError(f"Unknown subject {value!r}; see GET /api/subjects/.")
             return value
 

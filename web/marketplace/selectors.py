@@ -20,25 +20,58 @@ log = logging.getLogger("mash.marketplace")
 SUBJECTS_TTL_SECONDS = 60.0
 
 
-class SubjectSlugCache:
-    """The active subject slugs, kept in process so validating `subject` costs no query.
+class CatalogueUnavailable(RuntimeError):
+    """The subject catalogue has never been loaded in this process and the database cannot
+    be read now; retry after `retry_after` seconds."""
 
-    The catalogue is a dozen rows edited rarely in the admin. The first use in a process
-    loads it; afterwards a copy older than `ttl` is still served while a background
-    thread reloads it, so a search request never waits for (or runs) SQL, and an admin
-    edit is honoured within about a minute.
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("the subject catalogue cannot be loaded")
+        self.retry_after = retry_after
+
+
+class SubjectSlugCache:
+    """The catalogue's subject slugs, kept in process so validating `subject` costs no query.
+
+    Every catalogue slug, deactivated ones too: a deactivated subject cannot be chosen
+    anew, but the tutors who teach it keep it, so their documents and the facets still
+    show it, and a filter by it must work. The catalogue is a dozen rows edited rarely
+    in the admin. The web server loads it when a worker starts (config/gunicorn.conf.py);
+    otherwise the first use loads it, once for all threads. A failed first load is
+    remembered for `retry_after` seconds, so while the database is down every request
+    does not wait for it again. Afterwards a copy older than `ttl` is still served while
+    a background thread reloads it, so a search request never waits for (or runs) SQL,
+    and an admin edit is honoured within about a minute.
     """
 
-    def __init__(self, ttl: float = SUBJECTS_TTL_SECONDS) -> None:
+    def __init__(self, ttl: float = SUBJECTS_TTL_SECONDS, retry_after: float = 5.0) -> None:
         self.ttl = ttl
+        self.retry_after = retry_after
         self._slugs: frozenset[str] | None = None
         self._loaded_at = 0.0
+        self._failed_at: float | None = None
         self._lock = threading.Lock()
+        self._first_load = threading.Lock()
         self._refreshing = False
 
     @staticmethod
     def _load() -> frozenset[str]:
-        return frozenset(Subject.objects.filter(is_active=True).values_list("slug", flat=True))
+        return frozenset(Subject.objects.values_list("slug", flat=True))
+
+    def _load_first(self) -> frozenset[str]:
+        with self._first_load:
+            if self._slugs is not None:  # another thread loaded it meanwhile
+                return self._slugs
+            if self._failed_at is not None and time.monotonic() - self._failed_at < self.retry_after:
+                raise CatalogueUnavailable(max(1, round(self.retry_after)))
+            try:
+                slugs = self._load()
+            except DatabaseError as exc:
+                self._failed_at = time.monotonic()
+                log.error("subject catalogue cannot be loaded", extra={"error": str(exc)})
+                raise CatalogueUnavailable(max(1, round(self.retry_after))) from exc
+            with self._lock:
+                self._slugs, self._loaded_at, self._failed_at = slugs, time.monotonic(), None
+            return slugs
 
     def _refresh_in_background(self) -> None:
         def work() -> None:
@@ -58,10 +91,7 @@ class SubjectSlugCache:
     def slugs(self) -> frozenset[str]:
         current = self._slugs
         if current is None:
-            current = self._load()
-            with self._lock:
-                self._slugs, self._loaded_at = current, time.monotonic()
-            return current
+            return self._load_first()
         if time.monotonic() - self._loaded_at > self.ttl:
             with self._lock:
                 start = not self._refreshing
@@ -72,14 +102,14 @@ class SubjectSlugCache:
 
     def clear(self) -> None:
         with self._lock:
-            self._slugs = None
+            self._slugs, self._failed_at = None, None
 
 
 subject_slugs_cache = SubjectSlugCache()
 
 
 def subject_slugs() -> frozenset[str]:
-    """Slugs a `subject` filter may name (the active catalogue)."""
+    """Slugs a `subject` filter may name (the whole catalogue); raises CatalogueUnavailable."""
     return subject_slugs_cache.slugs()
 
 

@@ -393,3 +393,50 @@ def test_cursor_errors_win_over_an_outage(api_client, settings) -> None:
     reset_clients()
     assert api_client.get(URL, {"cursor": "forged"}).status_code == 400
     reset_clients()
+
+
+# --- the subject catalogue -----------------------------------------------------------------
+
+
+@pytest.fixture
+def cold_catalogue():
+    """This process has not loaded the subject catalogue yet (and forgets it afterwards)."""
+    from web.marketplace.selectors import subject_slugs_cache
+
+    subject_slugs_cache.clear()
+    yield
+    subject_slugs_cache.clear()
+
+
+def test_a_deactivated_subject_its_tutors_still_teach_is_a_working_filter(
+    api_client, catalogue, cold_catalogue
+) -> None:
+    from web.profiles.models import Subject
+
+    Subject.objects.filter(slug="chemistry").update(is_active=False)
+    facets = api_client.get(URL, {"facets": "true"}).json()["facets"]
+    shown = {bucket["value"]: bucket["count"] for bucket in facets["subjects"]}
+    assert shown["chemistry"] == 1
+    assert ids(api_client.get(URL, {"subject": "chemistry"})) == [catalogue["taras"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_catalogue_the_database_cannot_give_is_a_503_not_a_500(api_client, cold_catalogue) -> None:
+    import psycopg
+    from django.db import connection
+
+    from web.profiles.models import Subject
+
+    with psycopg.connect(**connection.get_connection_params()) as holder:
+        holder.execute(f"LOCK TABLE {Subject._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            response = api_client.get(URL, {"subject": "math"})
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+        holder.rollback()
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert int(response["Retry-After"]) >= 1
