@@ -74,33 +74,39 @@ class CircuitBreaker:
                 return max(1, math.ceil(self.reset_after))
             return max(1, math.ceil(self.reset_after - (self._clock() - self._opened_at)))
 
-    def _admit(self) -> bool:
-        """Whether this call may reach the cluster; marks the half-open probe as running."""
+    def _admit(self) -> tuple[bool, bool]:
+        """(whether this call may reach the cluster, whether it is the half-open probe).
+
+        Only the probe itself clears the probe mark when it ends: a call admitted while
+        the breaker was still closed may end during the probe, and must not let a second
+        probe through."""
         with self._lock:
             if self._state == CLOSED:
-                return True
+                return True, False
             if self._clock() - self._opened_at < self.reset_after or self._probe_running:
-                return False
+                return False, False
             self._state = HALF_OPEN
             self._probe_running = True
-            return True
+            return True, True
 
-    def _succeeded(self) -> None:
+    def _succeeded(self, probe: bool = False) -> None:
         with self._lock:
             self._failures = 0
             self._state = CLOSED
-            self._probe_running = False
+            if probe:
+                self._probe_running = False
 
-    def _failed(self) -> None:
+    def _failed(self, probe: bool = False) -> None:
         with self._lock:
             self._failures += 1
-            self._probe_running = False
+            if probe:
+                self._probe_running = False
             if self._state == HALF_OPEN or self._failures >= self.failure_threshold:
                 self._state = OPEN
                 self._opened_at = self._clock()
 
     def reset(self) -> None:
-        self._succeeded()
+        self._succeeded(probe=True)
 
     def call(self, fn: Callable[[], T]) -> T:
         """Run `fn` unless the breaker is open; outages become SearchUnavailable.
@@ -108,21 +114,23 @@ class CircuitBreaker:
         Errors that are not outages (a 400 for a malformed query) propagate unchanged
         and do not count against the cluster.
         """
-        if not self._admit():
+        admitted, probe = self._admit()
+        if not admitted:
             raise SearchUnavailable("search is unavailable (circuit open)", self.retry_after())
         try:
             result = fn()
         except Exception as exc:
             if not is_outage(exc):
                 with self._lock:
-                    self._probe_running = False
+                    if probe:
+                        self._probe_running = False
                     if self._state == HALF_OPEN:  # the cluster answered: it is up
                         self._state = CLOSED
                         self._failures = 0
                 raise
-            self._failed()
+            self._failed(probe)
             raise SearchUnavailable(f"search is unavailable: {type(exc).__name__}", self.retry_after()) from exc
-        self._succeeded()
+        self._succeeded(probe)
         return result
 
 

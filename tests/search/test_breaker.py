@@ -81,3 +81,52 @@ def test_bad_requests_are_not_outages() -> None:
     with pytest.raises(RequestError):
         breaker.call(bad)
     assert breaker.state == CLOSED
+
+
+def test_a_call_from_before_the_opening_cannot_let_a_second_probe_through() -> None:
+    import threading
+
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=2, reset_after=5, clock=clock)
+    slow_started, slow_go, probe_started, probe_go = (threading.Event() for _ in range(4))
+
+    def slow_then_down() -> None:  # admitted while closed, fails only later
+        slow_started.set()
+        slow_go.wait(5)
+        _down()
+
+    def probe() -> str:
+        probe_started.set()
+        probe_go.wait(5)
+        return "ok"
+
+    outcomes: dict[str, object] = {}
+
+    def run(name: str, fn) -> None:
+        try:
+            outcomes[name] = breaker.call(fn)
+        except SearchUnavailable as exc:
+            outcomes[name] = exc
+
+    slow = threading.Thread(target=run, args=("slow", slow_then_down))
+    slow.start()
+    assert slow_started.wait(5)
+    for _ in range(2):
+        with pytest.raises(SearchUnavailable):
+            breaker.call(_down)
+    clock.now += 5
+    prober = threading.Thread(target=run, args=("probe", probe))
+    prober.start()
+    assert probe_started.wait(5)
+    slow_go.set()
+    slow.join(5)
+    assert isinstance(outcomes["slow"], SearchUnavailable)
+    clock.now += 5
+    calls = []
+    with pytest.raises(SearchUnavailable):  # the probe is still out: no second one
+        breaker.call(lambda: calls.append(1))
+    assert calls == []
+    probe_go.set()
+    prober.join(5)
+    assert outcomes["probe"] == "ok"
+    assert breaker.state == CLOSED
