@@ -18,7 +18,8 @@ def insert_all_or_each(
 ) -> int:
     """Insert `rows` in one statement; if the database refuses it, one by one (each in a
     savepoint), dropping and logging only the rows it refuses, so one bad row never takes
-    the others with it. Any other error (the database unreachable) propagates.
+    the others with it. Any other error (the database unreachable) propagates, and then
+    no row of the batch is stored.
 
     With `skip_duplicates`, a row that repeats a unique value already stored is skipped
     (ON CONFLICT DO NOTHING). Returns how many rows were handled (inserted or skipped)."""
@@ -32,12 +33,15 @@ def insert_all_or_each(
     except refused:
         log.warning("bulk insert failed, inserting one by one", extra={"rows": what})
     stored = 0
-    for row in rows:
-        row.pk = None
-        try:
-            with transaction.atomic():
-                manager.bulk_create([row], ignore_conflicts=skip_duplicates)
-            stored += 1
-        except refused as exc:
-            log.error("dropping a row the database refused", extra={"rows": what, "error": str(exc)})
+    # One transaction around the row-by-row inserts: if the database goes away half-way,
+    # none of them is kept, so a caller that puts the batch back never stores a row twice.
+    with transaction.atomic():
+        for row in rows:
+            row.pk = None
+            try:
+                with transaction.atomic():
+                    manager.bulk_create([row], ignore_conflicts=skip_duplicates)
+                stored += 1
+            except refused as exc:
+                log.error("dropping a row the database refused", extra={"rows": what, "error": str(exc)})
     return stored
