@@ -297,12 +297,14 @@ def tutor_search_body(
     search_after: list[Any] | None = None,
     offset: int = 0,
     facets: bool = False,
+    lookahead: bool = True,
 ) -> dict[str, Any]:
     """One search request: bool filter + full text + sort (+ position, + facets).
 
-    `size` is what the caller asks for; the body requests one more hit so the caller
-    knows whether another page exists without counting. The position is `search_after`
-    for field orders and `offset` for relevance (see `paginates_by_offset`).
+    `size` is what the caller asks for; with `lookahead` the body requests one more hit
+    so the caller knows whether another page exists without counting (the last page of
+    the result window has no room for it). The position is `search_after` for field
+    orders and `offset` for relevance (see `paginates_by_offset`).
     """
     filters: list[Clause] = [c for c in (piece(query) for piece in _NON_FACET_FILTERS) if c is not None]
     by_facet = facet_filters(query)
@@ -320,7 +322,7 @@ def tutor_search_body(
     body: dict[str, Any] = {
         "query": main,
         "sort": sort_clause(query.effective_ordering),
-        "size": size + 1,
+        "size": size + 1 if lookahead else size,
         "track_total_hits": TOTAL_COUNTED_UP_TO,
         "_source": list(RESULT_FIELDS),
     }

@@ -35,9 +35,13 @@ def tutor_search(query: TutorQuery, *, page_size: int, cursor: str | None = None
             raise InvalidCursor("Invalid cursor.")
     elif position is not None:
         after = position
-    # Never ask past the result window: the last reachable page is shorter.
-    size = max(0, min(page_size, MAX_RESULT_WINDOW - 1 - offset))
-    body = tutor_search_body(query, size=size, search_after=after, offset=offset, facets=facets)
+    # Never ask past the result window (from + size): the last reachable page may be
+    # shorter, and has no room to look one hit ahead, nor a page after it.
+    size = max(0, min(page_size, MAX_RESULT_WINDOW - offset)) if by_offset else page_size
+    lookahead = not by_offset or offset + size < MAX_RESULT_WINDOW
+    body = tutor_search_body(
+        query, size=size, search_after=after, offset=offset, facets=facets, lookahead=lookahead
+    )
 
     def run() -> dict[str, Any]:
         return search_client().search(index=TUTORS.read_alias, body=body)
@@ -45,10 +49,6 @@ def tutor_search(query: TutorQuery, *, page_size: int, cursor: str | None = None
     response = search_breaker().call(run)
     page = page_from(response, size, PRICE_HISTOGRAM_INTERVAL if facets else None)
     if page.has_more and by_offset:
-        next_offset = offset + size
-        if next_offset >= MAX_RESULT_WINDOW - 1:
-            page.has_more, page.next_after = False, None
-        else:
-            page.next_after = [next_offset]
+        page.next_after = [offset + size]
     page.cursor = cursor_encode(page.next_after, identity) if page.next_after is not None else None
     return page

@@ -172,6 +172,15 @@ def test_walking_a_text_search_returns_each_match_once(api_client, many_equal) -
     assert len(seen) == len(set(seen)) and sorted(seen) == many_equal
 
 
+def test_a_text_search_pages_through_the_whole_result_window(api_client, many_equal, monkeypatch) -> None:
+    # 27 matches and a window of 12 (the index's is 10,000): the walk serves exactly the
+    # first 12 in relevance order, the last page short, and ends there.
+    ranked = ids(api_client.get(URL, {"search": "algebra", "page_size": 50}))
+    monkeypatch.setattr("search.tutors.MAX_RESULT_WINDOW", 12)
+    seen = walk(api_client, {"search": "algebra"}, page_size=5)
+    assert seen == ranked[:12]
+
+
 def test_page_size_is_bounded(api_client, many_equal) -> None:
     assert len(ids(api_client.get(URL))) == 20
     response = api_client.get(URL, {"page_size": 51})
