@@ -265,6 +265,9 @@ def test_hidden_fields_are_absent_and_unsearchable(api_client, index_tutors) -> 
         assert field not in item[0]
     assert ids(api_client.get(URL, {"search": "zanzibar"})) == []
     assert ids(api_client.get(URL, {"search": "quasar"})) == []
+    # Hidden certifications do not even count as having some.
+    assert ids(api_client.get(URL, {"has_certifications": "true"})) == []
+    assert ids(api_client.get(URL, {"has_certifications": "false"})) == [hidden.pk]
     assert ids(api_client.get(URL, {"subject": "chemistry"})) == []
     assert ids(api_client.get(URL, {"search": "hamsterology"})) == []
 

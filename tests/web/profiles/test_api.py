@@ -100,7 +100,7 @@ def test_autosave_diff_publish_flow(tutor, auth_client) -> None:
     assert client.get("/api/me/profile/autosave/diff/").json() == {"dirty": []}
 
 
-def test_a_draft_whose_profile_was_deleted_is_404_on_every_draft_endpoint(tutor, auth_client) -> None:
+def test_a_draft_whose_profile_was_deleted_is_404_on_diff_and_publish(tutor, auth_client) -> None:
     client = auth_client(tutor.user)
     assert client.patch("/api/me/profile/autosave/", {"headline": "Draft"}, format="json").status_code == 200
     tutor.delete()  # as an admin may; the draft belongs to the account and stays

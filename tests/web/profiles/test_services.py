@@ -160,10 +160,16 @@ def test_availability_replace_bumps_the_version(tutor) -> None:
     ],
 )
 def test_availability_validation(tutor, slots, field) -> None:
+    services.availability_replace(user=tutor.user, slots=[_slot(4, "17:00", "18:00")])
+    before = _reload(tutor)
+    TutorOutbox.objects.all().delete()
     with pytest.raises(ValidationError) as error:
         services.availability_replace(user=tutor.user, slots=slots)
     assert field in error.value.message_dict
-    assert not tutor.slots.exists()
+    # Nothing of the refused replacement was written: the old slots, version and no outbox row.
+    assert [(s.weekday, s.start, s.end) for s in tutor.slots.all()] == [(4, time(17), time(18))]
+    assert _reload(tutor).version == before.version
+    assert not TutorOutbox.objects.exists()
 
 
 def test_autosave_merges_without_touching_the_profile(tutor) -> None:
