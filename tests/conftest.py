@@ -31,6 +31,26 @@ def _is_transactional(request) -> bool:
     return "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
 
 
+@pytest.fixture(autouse=True)
+def _clean_sign_in_counters():
+    """Sign-in and registration counters never leak between tests (nor runs: the test
+    run's Redis is append-only); every test client comes from the same address."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+
+    def clean() -> None:
+        keys = list(client.scan_iter(match="ratelimit:{auth.*", count=500))
+        if keys:
+            client.delete(*keys)
+
+    clean()
+    yield
+    clean()
+    client.close()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

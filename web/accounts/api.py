@@ -15,8 +15,9 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from web.accounts.models import Role, User
-from web.accounts.services import login_attempt, user_register
+from web.accounts.services import login_attempt, registration_attempt, user_register
 from web.core.catalogues import is_language, is_time_zone
+from web.core.identity import client_address
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
 
 
@@ -63,7 +64,13 @@ class RegisterApi(APIView):
     @extend_schema(
         summary="Register a student or tutor",
         request=InputSerializer,
-        responses={201: UserOutputSerializer, 400: ERROR_RESPONSE},
+        responses={
+            201: UserOutputSerializer,
+            400: ERROR_RESPONSE,
+            429: OpenApiResponse(
+                ERROR_RESPONSE.response, description="More than 20 registrations from this address in an hour"
+            ),
+        },
         examples=[
             OpenApiExample(
                 "tutor",
@@ -79,11 +86,13 @@ class RegisterApi(APIView):
             ),
             OpenApiExample("created", response_only=True, status_codes=["201"], value=_USER_EXAMPLE),
             validation_example("email", "A user with this email already exists."),
+            error_example("too many", "429", "rate_limited", "Too many registrations from this address, retry later."),
         ],
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        registration_attempt(client_address(request))  # valid requests only: each costs a password hash
         user = user_register(**data.validated_data)
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -111,7 +120,10 @@ _login_errors = {
     **_token_errors,
     429: OpenApiResponse(
         ERROR_RESPONSE.response,
-        description="More than 10 sign-in attempts for this email in a minute (30 in an hour); see Retry-After",
+        description=(
+            "More than 10 sign-in attempts for this email in a minute (30 in an hour), or 60 from this "
+            "address in a minute (600 in an hour); see Retry-After"
+        ),
     ),
 }
 
@@ -134,7 +146,7 @@ _login_errors = {
 )
 class TokenObtainApi(TokenObtainPairView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        login_attempt(request.data.get("email") if isinstance(request.data, dict) else None)
+        login_attempt(request.data.get("email") if isinstance(request.data, dict) else None, client_address(request))
         return super().post(request, *args, **kwargs)
 
 

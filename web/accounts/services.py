@@ -15,6 +15,13 @@ from web.core.ratelimit import Rate, rate_limit_hit
 # too few to guess a password. Across all clients, so a botnet shares one budget.
 LOGIN_SCOPE = "auth.login"
 LOGIN_RATES = (Rate(10, 60), Rate(30, 3600))
+# Per client address, so trying one password against many accounts (or many new ones,
+# each costing a password hash) is limited too; generous enough for a school behind one
+# address.
+LOGIN_ADDRESS_SCOPE = "auth.login.address"
+LOGIN_ADDRESS_RATES = (Rate(60, 60), Rate(600, 3600))
+REGISTER_ADDRESS_SCOPE = "auth.register.address"
+REGISTER_ADDRESS_RATES = (Rate(20, 3600),)
 
 
 def user_register(
@@ -61,13 +68,25 @@ def _on_registered(user: User) -> None:
     activity_log(user, "user.registered", entity_type="user", entity_id=user.pk, metadata={"role": user.role})
 
 
-def login_attempt(email: object) -> None:
-    """Count a sign-in attempt for `email`; raises RateLimited (429) over LOGIN_RATES.
+def login_attempt(email: object, address: str) -> None:
+    """Count a sign-in attempt from `address` for `email`; raises RateLimited (429) over
+    LOGIN_ADDRESS_RATES or LOGIN_RATES.
 
-    Anything that is not a plausible email is left to the credentials check.
+    Anything that is not a plausible email counts for the address only; the credentials
+    check refuses it.
     """
+    wait = rate_limit_hit(LOGIN_ADDRESS_SCOPE, address, LOGIN_ADDRESS_RATES)
+    if wait is not None:
+        raise RateLimited(wait, "Too many sign-in attempts from this address, retry later.")
     if not isinstance(email, str) or not email.strip() or len(email) > 254:
         return
     wait = rate_limit_hit(LOGIN_SCOPE, email.strip().lower(), LOGIN_RATES)
     if wait is not None:
         raise RateLimited(wait, "Too many sign-in attempts for this account, retry later.")
+
+
+def registration_attempt(address: str) -> None:
+    """Count a registration from `address`; raises RateLimited (429) over REGISTER_ADDRESS_RATES."""
+    wait = rate_limit_hit(REGISTER_ADDRESS_SCOPE, address, REGISTER_ADDRESS_RATES)
+    if wait is not None:
+        raise RateLimited(wait, "Too many registrations from this address, retry later.")

@@ -115,9 +115,11 @@ class ActivityListApi(APIView):
         summary="My activity feed, newest first (cursor-paginated)",
         description=(
             "The authenticated user's own events ordered by (-timestamp, id). Follow `cursor` until "
-            "`has_more` is false: every event is returned exactly once, even while new events are "
-            "written (they are newer than the walk's start and appear in the next walk). A cursor is "
-            "signed and bound to the filters it was made for."
+            "`has_more` is false: every event stored when the walk began is returned exactly once, "
+            "even while new events are written (they are newer than the walk's start and appear in "
+            "the next walk). Searches and profile views are buffered and stored within seconds, with "
+            "the time they happened, so one made just before a walk may appear only in the next. A "
+            "cursor is signed and bound to the filters it was made for."
         ),
         parameters=[InputSerializer],
         responses={200: OutputSerializer, 400: ERROR_RESPONSE, 401: ERROR_RESPONSE},

@@ -23,3 +23,22 @@ def user_id_of(user: Any) -> int | None:
     except (TypeError, ValueError):
         log.warning("a signed-in user without a numeric id", extra={"user_pk": str(user.pk)[:64]})
         return None
+
+
+def client_address(request: Any) -> str:
+    """The address the request came from, for per-client rate limits.
+
+    REMOTE_ADDR, unless the deployment says how many proxies it runs behind
+    (`TRUSTED_PROXY_HOPS`): then the address the outermost trusted proxy saw, taken
+    from the right of X-Forwarded-For, since anything further left is the client's own
+    claim and could be anything.
+    """
+    from django.conf import settings
+
+    meta = request.META
+    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
+    if hops > 0:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return str(meta.get("REMOTE_ADDR") or "unknown")[:64]

@@ -166,3 +166,64 @@ def test_a_password_change_ends_existing_sessions(api_client, student) -> None:
         "/api/auth/token/", {"email": student.email, "password": "another-long-passphrase-88"}, format="json"
     ).json()
     assert _refresh(api_client, fresh["refresh"]).status_code == 200
+
+
+def test_sign_in_attempts_per_address_are_limited_across_accounts(api_client, student, monkeypatch) -> None:
+    from web.accounts import services
+    from web.core.ratelimit import Rate
+
+    monkeypatch.setattr(services, "LOGIN_ADDRESS_RATES", (Rate(3, 60),))
+    for n in range(3):  # one guess each at different accounts
+        response = api_client.post("/api/auth/token/", {"email": f"x{n}@example.com", "password": "guess"},
+                                   format="json")
+        assert response.status_code == 401
+    refused = api_client.post("/api/auth/token/", {"email": student.email, "password": PASSWORD}, format="json")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    # Another address is not affected.
+    other = api_client.post("/api/auth/token/", {"email": student.email, "password": PASSWORD}, format="json",
+                            REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 200
+
+
+def test_registrations_per_address_are_limited(api_client, monkeypatch) -> None:
+    from web.accounts import services
+    from web.core.ratelimit import Rate
+
+    monkeypatch.setattr(services, "REGISTER_ADDRESS_RATES", (Rate(2, 3600),))
+    assert _register(api_client, role="fun").status_code == 400  # invalid input is not counted
+    for n in range(2):
+        assert _register(api_client, email=f"n{n}@example.com").status_code == 201
+    refused = _register(api_client, email="n3@example.com")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+    assert not User.objects.filter(email="n3@example.com").exists()
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(api_client, student, settings, monkeypatch) -> None:
+    from web.accounts import services
+    from web.core.ratelimit import Rate
+
+    settings.TRUSTED_PROXY_HOPS = 1
+    monkeypatch.setattr(services, "LOGIN_ADDRESS_RATES", (Rate(1, 60),))
+
+    def sign_in(forwarded: str):
+        return api_client.post("/api/auth/token/", {"email": student.email, "password": PASSWORD}, format="json",
+                               HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert sign_in("198.51.100.1").status_code == 200
+    # A client-chosen address to the left does not make a new client.
+    assert sign_in("1.2.3.4, 198.51.100.1").status_code == 429
+    assert sign_in("198.51.100.2").status_code == 200
+
+
+def test_the_admin_login_is_limited_too(client, student, monkeypatch) -> None:
+    from web.accounts import services
+    from web.core.ratelimit import Rate
+
+    monkeypatch.setattr(services, "LOGIN_RATES", (Rate(2, 60),))
+    for _ in range(2):
+        assert client.post("/admin/login/", {"username": student.email, "password": "guess"}).status_code == 200
+    refused = client.post("/admin/login/", {"username": student.email, "password": "guess"})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1

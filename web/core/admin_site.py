@@ -1,0 +1,38 @@
+"""The admin site: Django's, with the sign-in limits of the API on its login form.
+
+Staff passwords are the most valuable ones, so the admin login counts attempts per
+address and per account exactly as `POST /api/auth/token/` does (a 429 with
+Retry-After past the limit).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.http import HttpRequest, HttpResponse
+
+
+class AdminSite(admin.AdminSite):
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        if request.method == "POST":
+            # Imported here: this module is loaded while the app registry is being populated.
+            from web.accounts.services import login_attempt
+            from web.core.errors import RateLimited
+            from web.core.identity import client_address
+
+            try:
+                login_attempt(request.POST.get("username"), client_address(request))
+            except RateLimited as exc:
+                response = HttpResponse(
+                    "Too many sign-in attempts, retry later.\n", status=429, content_type="text/plain"
+                )
+                response["Retry-After"] = str(max(1, math.ceil(exc.wait or 1)))
+                return response
+        return super().login(request, extra_context)
+
+
+class AdminConfig(DjangoAdminConfig):
+    default_site = "web.core.admin_site.AdminSite"
