@@ -29,9 +29,15 @@ logger = logging.getLogger("mash.errors")
 
 
 class Conflict(exceptions.APIException):
+    """409; `fields` ({"a.b": [messages]}, as in a validation error) name what is in conflict."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+    def __init__(self, detail: str | None = None, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail=detail)
+        self.fields = fields
 
 
 class RateLimited(exceptions.Throttled):
@@ -61,20 +67,20 @@ class ServiceUnavailable(exceptions.APIException):
         self.retry_after = retry_after
 
 
-def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """Turn DRF's nested error detail into {"a.b": ["message", ...]}."""
     fields: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            fields.update(_flatten_fields(value, name))
+            fields.update(flatten_fields(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
             fields[prefix or "non_field_errors"] = [str(item) for item in detail]
         else:
             for index, item in enumerate(detail):
                 name = f"{prefix}.{index}" if prefix else str(index)
-                fields.update(_flatten_fields(item, name))
+                fields.update(flatten_fields(item, name))
     else:
         fields[prefix or "non_field_errors"] = [str(detail)]
     return fields
@@ -104,7 +110,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None
 
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten_fields(exc.detail)
+        fields = flatten_fields(exc.detail)
         first = next(iter(fields.items()))
         message = f"Invalid input: {first[0]}: {first[1][0]}" if first else "Invalid input."
         response.data = error_body("validation_error", message, fields)
@@ -116,7 +122,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             codes = str(detail.get("code", "error"))
             detail = detail.get("detail", "Error.")
         code = codes if isinstance(codes, str) else "error"
-        response.data = error_body(code, str(detail))
+        response.data = error_body(code, str(detail), getattr(exc, "fields", None))
     if isinstance(exc, ServiceUnavailable):
         response["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:

@@ -307,3 +307,16 @@ def test_a_snapshot_that_no_longer_validates_is_a_conflict(tutor) -> None:
         services.profile_restore_snapshot(user=tutor.user, snapshot_id=snapshot.pk)
     assert getattr(error.value, "status_code", None) == 409
     assert _reload(tutor).subjects == ["physics"]
+
+
+def test_a_conflicting_snapshot_names_the_field_in_the_error(tutor, auth_client) -> None:
+    services.profile_update(user=tutor.user, data={"subjects": ["physics"]})
+    snapshot = ActivityLog.objects.filter(user=tutor.user, action="profile.snapshot").latest("id")
+    snapshot.metadata["before"]["subjects"] = ["astrology"]
+    snapshot.save()
+    response = auth_client(tutor.user).post(f"/api/me/profile/snapshots/{snapshot.pk}/restore/")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "conflict"
+    assert list(error["fields"]) == ["subjects"]
+    assert "ErrorDetail" not in error["message"] and error["message"].startswith("This snapshot")
