@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from django.db import models, transaction
+from django.db import connections, models, transaction
 
 
 def insert_all_or_each(
@@ -35,7 +35,10 @@ def insert_all_or_each(
     stored = 0
     # One transaction around the row-by-row inserts: if the database goes away half-way,
     # none of them is kept, so a caller that puts the batch back never stores a row twice.
-    with transaction.atomic():
+    with transaction.atomic(), connections[manager.db].cursor() as cursor:
+        # Foreign keys are checked at each row, not at the commit (Django makes them
+        # deferrable): a row whose user was deleted meanwhile is refused on its own.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for row in rows:
             row.pk = None
             try:
