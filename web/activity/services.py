@@ -231,17 +231,27 @@ class DirectWriter:
     with `_store` (a repeat of a copy that reached the buffer after all is skipped, a
     refused row is dropped alone). While the database is unreachable too, it retries
     the batch with a growing pause. The queue is bounded (`capacity`): past it new
-    events are dropped and logged, so an outage of both stores cannot grow memory
-    without bound. At exit the thread gets a few seconds to finish the queue.
+    events are dropped and counted in the log, so an outage of both stores cannot grow
+    memory without bound. At exit the thread gets a few seconds to finish the queue. A
+    forked child starts with an empty queue and its own thread.
     """
 
     def __init__(self, capacity: int = 10_000, batch_size: int = DRAIN_BATCH_SIZE) -> None:
         self.capacity = capacity
         self.batch_size = batch_size
         self._lock = threading.Lock()
-        self._pid: int | None = None
+        self._exit_flush_registered = False  # a forked child inherits the registration
         self._queue: queue.Queue[str] = queue.Queue(capacity)
         self._thread: threading.Thread | None = None
+        self._dropped = 0
+        os.register_at_fork(after_in_child=self._forget_parent)
+
+    def _forget_parent(self) -> None:
+        """In a forked child: the parent's thread is not here, and its lock or queue may
+        have been held mid-operation by a thread that no longer exists."""
+        self._lock = threading.Lock()
+        self._queue = queue.Queue(self.capacity)
+        self._thread = None
 
     def submit(self, payload: str) -> bool:
         """Queue one event payload; False (and an error log line) if the queue is full."""
@@ -249,7 +259,12 @@ class DirectWriter:
         try:
             pending.put_nowait(payload)
         except queue.Full:
-            logger.error("activity event dropped: Redis unreachable and the direct writer is full")
+            self._dropped += 1
+            if self._dropped == 1 or self._dropped % 1000 == 0:  # a line per thousand, not per event
+                logger.error(
+                    "activity events dropped: Redis unreachable and the direct writer is full",
+                    extra={"dropped": self._dropped},
+                )
             return False
         return True
 
@@ -264,12 +279,9 @@ class DirectWriter:
 
     def _running_queue(self) -> queue.Queue[str]:
         with self._lock:
-            if self._pid != os.getpid():  # first use, or a fork: the parent's thread is not here
-                if self._pid is None:
-                    atexit.register(self.flush, 5.0)
-                self._pid = os.getpid()
-                self._queue = queue.Queue(self.capacity)
-                self._thread = None
+            if not self._exit_flush_registered:
+                atexit.register(self.flush, 5.0)
+                self._exit_flush_registered = True
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, args=(self._queue,), name="activity-direct-writer", daemon=True

@@ -176,30 +176,52 @@ def test_buffered_falls_back_to_the_direct_writer_after_commit(student, stopped_
     assert ActivityLog.objects.get(action="profile.viewed").entity_id == "5"
 
 
-def test_fallback_is_not_written_if_the_caller_rolls_back(
-    student, stopped_redis, django_capture_on_commit_callbacks
-) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_fallback_is_not_written_if_the_caller_rolls_back(stopped_redis) -> None:
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            activity_log_buffered(student, "marketplace.search")
-            raise RuntimeError
+    with pytest.raises(RuntimeError), transaction.atomic():
+        activity_log_buffered(None, "marketplace.search", metadata={"query": "rolled back"})
+        raise RuntimeError
+    activity_log_buffered(None, "marketplace.search", metadata={"query": "kept"})
     assert services.direct_writer.flush(10)
-    assert not ActivityLog.objects.exists()
+    assert [e.metadata["query"] for e in ActivityLog.objects.all()] == ["kept"]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_direct_writer_waits_out_a_database_outage(student, stopped_redis) -> None:
+def test_the_direct_writer_retries_until_the_database_takes_the_events(stopped_redis) -> None:
+    from django.db import connection
+
+    table = ActivityLog._meta.db_table
+    # Inserts fail as they do when the connection is lost (SQLSTATE 57P01, an
+    # OperationalError) until the trigger is dropped.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'terminating connection' USING ERRCODE = '57P01'; END $$"
+        )
+        cursor.execute(f"CREATE TRIGGER test_down BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION test_down()")
+    try:
+        activity_log_buffered(None, "marketplace.search", metadata={"query": "waited"})
+        assert not services.direct_writer.flush(1.0)  # refused, kept, tried again
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER test_down ON {table}")
+            cursor.execute("DROP FUNCTION test_down()")
+    assert services.direct_writer.flush(30)
+    assert ActivityLog.objects.get(action="marketplace.search").metadata == {"query": "waited"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_direct_writer_does_not_hold_up_the_caller_while_the_table_is_locked(student, stopped_redis) -> None:
     import psycopg
     from django.db import connection
 
     table = ActivityLog._meta.db_table
-    # Another session holds the table: the caller is not held up, the writer waits for it.
     with psycopg.connect(**connection.get_connection_params()) as holder:
         holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-        activity_log_buffered(student, "marketplace.search", metadata={"query": "held"})
-        assert not services.direct_writer.flush(1.0)  # still waiting for the table
+        activity_log_buffered(student, "marketplace.search", metadata={"query": "held"})  # returns at once
+        assert not services.direct_writer.flush(1.0)  # the writer waits for the table
         holder.rollback()
     assert services.direct_writer.flush(30)
     assert ActivityLog.objects.get(action="marketplace.search").metadata == {"query": "held"}
