@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
@@ -36,9 +37,24 @@ def client_address(request: Any) -> str:
     from django.conf import settings
 
     meta = request.META
+    address = str(meta.get("REMOTE_ADDR") or "unknown")
     hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
     if hops > 0:
         forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= hops:
-            return forwarded[-hops][:64]
-    return str(meta.get("REMOTE_ADDR") or "unknown")[:64]
+            address = forwarded[-hops]
+    return _client_network(address[:64])
+
+
+def _client_network(address: str) -> str:
+    """An IPv6 client is its /64: one subscriber line gets a whole /64, so counting each
+    of its addresses apart would give it 2^64 budgets."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)

@@ -227,3 +227,19 @@ def test_the_admin_login_is_limited_too(client, student, monkeypatch) -> None:
     refused = client.post("/admin/login/", {"username": student.email, "password": "guess"})
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),  # one subscriber line: its whole /64
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+    ],
+)
+def test_the_client_address_of_a_rate_limit(remote, expected) -> None:
+    from django.test import RequestFactory
+
+    from web.core.identity import client_address
+
+    assert client_address(RequestFactory().get("/", REMOTE_ADDR=remote)) == expected
