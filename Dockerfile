@@ -4,7 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     STATIC_ROOT=/app/staticfiles \
-    BIND=0.0.0.0:8000
+    HOST=0.0.0.0
 
 WORKDIR /app
 COPY requirements.lock ./

@@ -75,7 +75,13 @@ def database_from_url(url: str) -> dict[str, Any]:
     if not name:
         raise ImproperlyConfigured("DATABASE_URL must name a database")
     host = query.get("host", [parsed.hostname or ""])[0]
-    options: dict[str, Any] = {}
+    # A database that drops packets fails a connection in seconds instead of the system's
+    # TCP timeout (minutes), so no request or worker start hangs on it.
+    try:
+        connect_timeout = int(query.get("connect_timeout", ["5"])[0])
+    except ValueError:
+        raise ImproperlyConfigured("DATABASE_URL connect_timeout must be a whole number of seconds") from None
+    options: dict[str, Any] = {"connect_timeout": connect_timeout}
     if "sslmode" in query:
         options["sslmode"] = query["sslmode"][0]
     return {

@@ -6,8 +6,8 @@
 import os
 
 # Loopback unless told otherwise: `make run` (demo accounts with a published password)
-# is reachable from this machine only. A container sets BIND=0.0.0.0:8000.
-bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
+# is reachable from this machine only. The image sets HOST=0.0.0.0.
+bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "8"))
@@ -22,9 +22,13 @@ accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") else None
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
     """Load the subject catalogue before the first request, so no search runs its query."""
+    from django.db import connection
+
     from web.marketplace.selectors import CatalogueUnavailable, subject_slugs
 
     try:
         subject_slugs()
     except CatalogueUnavailable:
         pass  # logged; the first search that needs it tries again (503 meanwhile)
+    finally:
+        connection.close()  # this thread serves no requests: keep no connection open

@@ -234,6 +234,10 @@ INDEX_REBUILD_GATE_SAMPLE = env_int("INDEX_REBUILD_GATE_SAMPLE", 50)
 INDEX_KEEP_PREVIOUS = 1  # indices kept after a swap, for rollback
 OPENSEARCH_NUMBER_OF_REPLICAS = env_int("OPENSEARCH_NUMBER_OF_REPLICAS", 0)
 
+INDEX_REBUILD_HOUR = env_int("INDEX_REBUILD_HOUR", 3)
+if not 0 <= INDEX_REBUILD_HOUR <= 23:
+    raise ImproperlyConfigured("INDEX_REBUILD_HOUR must be an hour of the day, 0-23")
+
 CELERY_TASK_ROUTES.update({"indexer.tasks.*": {"queue": "index"}})
 CELERY_BEAT_SCHEDULE.update(
     {
@@ -248,7 +252,7 @@ CELERY_BEAT_SCHEDULE.update(
         # restarts beat, and an interval would move the rebuild back by a day each time.
         "index-rebuild": {
             "task": "indexer.tasks.index_rebuild_task",
-            "schedule": crontab(hour=env_int("INDEX_REBUILD_HOUR", 3), minute=0),
+            "schedule": crontab(hour=INDEX_REBUILD_HOUR, minute=0),
             "options": {"expires": 3600},
         },
     }

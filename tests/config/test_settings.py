@@ -82,7 +82,8 @@ def test_database_url_with_unix_socket_host() -> None:
 def test_database_url_with_network_host() -> None:
     db = database_from_url("postgres://app:s%40cret@db:6543/prod?sslmode=require")
     assert (db["HOST"], db["PORT"], db["USER"], db["PASSWORD"]) == ("db", "6543", "app", "s@cret")
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "connect_timeout": 5}  # never the TCP default
+    assert database_from_url("postgres://db/prod?connect_timeout=2")["OPTIONS"]["connect_timeout"] == 2
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "postgresql://host:5432/"])

@@ -60,7 +60,6 @@ def _commit_public_change(profile: TutorProfile, before_public: dict[str, Any] |
 
 
 @transaction.atomic
-@transaction.atomic
 def tutor_account_update(*, user: User, save: Callable[[], None]) -> None:
     """Save a new or changed account (name, email, role, active flag) through `save`,
     and version and reindex the tutor profile if its public form changed (e.g. a
