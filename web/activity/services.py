@@ -297,26 +297,30 @@ class DirectWriter:
                     batch.append(pending.get_nowait())
                 except queue.Empty:
                     break
-            pause = 0.5
             try:
-                while True:
-                    try:
-                        _store(batch)
-                        break
-                    except DatabaseError as exc:
-                        logger.warning(
-                            "activity events not stored yet, database unavailable",
-                            extra={"error": str(exc), "count": len(batch)},
-                        )
-                        time.sleep(pause)
-                        pause = min(pause * 2, 30.0)
-                    finally:
-                        connection.close()  # this thread's own connection
+                self._store_until_taken(batch)
             except Exception:  # never let one batch end the thread
                 logger.exception("activity events dropped by the direct writer", extra={"count": len(batch)})
             finally:
                 for _ in batch:
                     pending.task_done()
+
+    @staticmethod
+    def _store_until_taken(batch: list[str]) -> None:
+        pause = 0.5
+        while True:
+            try:
+                _store(batch)
+                return
+            except DatabaseError as exc:
+                logger.warning(
+                    "activity events not stored yet, database unavailable",
+                    extra={"error": str(exc), "count": len(batch)},
+                )
+                time.sleep(pause)
+                pause = min(pause * 2, 30.0)
+            finally:
+                connection.close()  # this thread's own connection
 
 
 direct_writer = DirectWriter()

@@ -67,20 +67,20 @@ class ServiceUnavailable(exceptions.APIException):
         self.retry_after = retry_after
 
 
-def flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """Turn DRF's nested error detail into {"a.b": ["message", ...]}."""
     fields: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            fields.update(flatten_fields(value, name))
+            fields.update(_flatten_fields(value, name))
     elif isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
             fields[prefix or "non_field_errors"] = [str(item) for item in detail]
         else:
             for index, item in enumerate(detail):
                 name = f"{prefix}.{index}" if prefix else str(index)
-                fields.update(flatten_fields(item, name))
+                fields.update(_flatten_fields(item, name))
     else:
         fields[prefix or "non_field_errors"] = [str(detail)]
     return fields
@@ -93,10 +93,24 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": error, "request_id": current_request_id.get()}
 
 
+def _django_detail(exc: DjangoValidationError) -> dict[str, Any]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+
+
+def invalid_fields(exc: DjangoValidationError | exceptions.ValidationError) -> dict[str, list[str]]:
+    """The fields a Django or DRF validation error names, flat: {"a.b": ["message", ...]}."""
+    return _flatten_fields(_django_detail(exc) if isinstance(exc, DjangoValidationError) else exc.detail)
+
+
+def first_problem(fields: dict[str, list[str]]) -> str | None:
+    """The first field and its first message ("a.b: message"), for a one-line summary."""
+    first = next(iter(fields.items()), None)
+    return f"{first[0]}: {first[1][0]}" if first else None
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(detail=detail)
+        exc = exceptions.ValidationError(detail=_django_detail(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -110,9 +124,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None
 
     if isinstance(exc, exceptions.ValidationError):
-        fields = flatten_fields(exc.detail)
-        first = next(iter(fields.items()))
-        message = f"Invalid input: {first[0]}: {first[1][0]}" if first else "Invalid input."
+        fields = invalid_fields(exc)
+        problem = first_problem(fields)
+        message = f"Invalid input: {problem}" if problem else "Invalid input."
         response.data = error_body("validation_error", message, fields)
     else:
         detail: Any = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

@@ -6,6 +6,8 @@ import ipaddress
 import logging
 from typing import Any
 
+from django.conf import settings
+
 log = logging.getLogger("mash.request")
 
 
@@ -34,8 +36,6 @@ def client_address(request: Any) -> str:
     from the right of X-Forwarded-For, since anything further left is the client's own
     claim and could be anything.
     """
-    from django.conf import settings
-
     meta = request.META
     address = str(meta.get("REMOTE_ADDR") or "unknown")
     hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)

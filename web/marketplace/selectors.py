@@ -61,14 +61,15 @@ class SubjectSlugCache:
         with self._first_load:
             if self._slugs is not None:  # another thread loaded it meanwhile
                 return self._slugs
+            wait = max(1, round(self.retry_after))
             if self._failed_at is not None and time.monotonic() - self._failed_at < self.retry_after:
-                raise CatalogueUnavailable(max(1, round(self.retry_after)))
+                raise CatalogueUnavailable(wait)
             try:
                 slugs = self._load()
             except DatabaseError as exc:
                 self._failed_at = time.monotonic()
                 log.error("subject catalogue cannot be loaded", extra={"error": str(exc)})
-                raise CatalogueUnavailable(max(1, round(self.retry_after))) from exc
+                raise CatalogueUnavailable(wait) from exc
             with self._lock:
                 self._slugs, self._loaded_at, self._failed_at = slugs, time.monotonic(), None
             return slugs

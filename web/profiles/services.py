@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from indexer.outbox import tutor_changed
 from web.accounts.models import Role, User
 from web.activity.services import activity_log
-from web.core.errors import Conflict, RateLimited, flatten_fields
+from web.core.errors import Conflict, RateLimited, first_problem, invalid_fields
 from web.core.ratelimit import Rate, rate_limit_hit
 from web.profiles.drafts import deep_merge, dirty_paths
 from web.profiles.editable import apply_editable_data, profile_editable_data, validate_profile_input
@@ -124,13 +124,9 @@ def profile_restore_snapshot(*, user: User, snapshot_id: int, request: HttpReque
     try:
         validated = validate_profile_input(data)
     except (ValidationError, ApiValidationError) as exc:  # e.g. a subject since removed from the catalogue
-        if isinstance(exc, ApiValidationError):
-            detail: Any = exc.detail
-        else:
-            detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        fields = flatten_fields(detail)
-        first = next(iter(fields.items()), None)
-        reason = f": {first[0]}: {first[1][0]}" if first else "."
+        fields = invalid_fields(exc)
+        problem = first_problem(fields)
+        reason = f": {problem}" if problem else "."
         raise Conflict(f"This snapshot can no longer be applied{reason}", fields=fields) from None
     profile = profile_update(user=user, data=validated, request=request)
     activity_log(

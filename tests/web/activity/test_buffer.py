@@ -190,24 +190,11 @@ def test_fallback_is_not_written_if_the_caller_rolls_back(stopped_redis) -> None
 
 @pytest.mark.django_db(transaction=True)
 def test_the_direct_writer_retries_until_the_database_takes_the_events(stopped_redis) -> None:
-    from django.db import connection
+    from tests.support.db import inserts_fail_like_a_lost_connection
 
-    table = ActivityLog._meta.db_table
-    # Inserts fail as they do when the connection is lost (SQLSTATE 57P01, an
-    # OperationalError) until the trigger is dropped.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE FUNCTION test_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'terminating connection' USING ERRCODE = '57P01'; END $$"
-        )
-        cursor.execute(f"CREATE TRIGGER test_down BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION test_down()")
-    try:
+    with inserts_fail_like_a_lost_connection(ActivityLog._meta.db_table):
         activity_log_buffered(None, "marketplace.search", metadata={"query": "waited"})
         assert not services.direct_writer.flush(1.0)  # refused, kept, tried again
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER test_down ON {table}")
-            cursor.execute("DROP FUNCTION test_down()")
     assert services.direct_writer.flush(30)
     assert ActivityLog.objects.get(action="marketplace.search").metadata == {"query": "waited"}
 

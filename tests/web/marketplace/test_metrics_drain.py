@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tests.support.db import inserts_fail_like_a_lost_connection
 from web.core.redis_client import redis_client
 from web.marketplace.models import MarketplaceMetrics
 from web.marketplace.services import METRICS_BUFFER_KEY, marketplace_metrics_drain
@@ -55,25 +56,13 @@ def test_a_batch_the_database_cannot_take_goes_back_to_the_buffer(clean_buffers)
 
 @pytest.mark.django_db(transaction=True)
 def test_an_outage_during_the_row_by_row_inserts_stores_nothing_twice(clean_buffers) -> None:
-    table = MarketplaceMetrics._meta.db_table
     # A row the database refuses sends the batch down the row-by-row path; then the row
-    # "boom" fails the way a lost connection does (an OperationalError), half-way through.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE FUNCTION test_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF NEW.search = 'boom' THEN RAISE EXCEPTION 'connection lost' USING ERRCODE = '57P01'; END IF; "
-            "RETURN NEW; END $$"
-        )
-        cursor.execute(f"CREATE TRIGGER test_boom BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION test_boom()")
-    try:
+    # "boom" fails the way a lost connection does, half-way through.
+    with inserts_fail_like_a_lost_connection(MarketplaceMetrics._meta.db_table, when="NEW.search = 'boom'"):
         redis_client().rpush(
             METRICS_BUFFER_KEY, _raw("a"), _raw("refused", status_code=-1), _raw("b"), _raw("boom"), _raw("c")
         )
         assert marketplace_metrics_drain() == 0
         assert not MarketplaceMetrics.objects.exists()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER test_boom ON {table}")
-            cursor.execute("DROP FUNCTION test_boom()")
     assert marketplace_metrics_drain() == 4
     assert sorted(MarketplaceMetrics.objects.values_list("search", flat=True)) == ["a", "b", "boom", "c"]

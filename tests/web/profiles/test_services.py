@@ -294,8 +294,12 @@ def test_a_subject_slug_is_fixed_and_a_taught_subject_cannot_be_deleted(tutor, a
     assert not Subject.objects.filter(slug="astronomy").exists()
 
 
-def test_drafts_cannot_be_added_or_edited_in_the_admin(admin_client) -> None:
+def test_drafts_cannot_be_added_or_edited_in_the_admin(tutor, admin_client) -> None:
     assert admin_client.get("/admin/profiles/profiledraft/add/").status_code == 403
+    draft = ProfileDraft.objects.create(user=tutor.user, data={"headline": "Mine"})
+    assert admin_client.post(f"/admin/profiles/profiledraft/{draft.pk}/change/", {}).status_code == 403
+    draft.refresh_from_db()
+    assert draft.data == {"headline": "Mine"}
 
 
 def test_a_snapshot_that_no_longer_validates_is_a_conflict(tutor) -> None:

@@ -1,0 +1,31 @@
+"""Real database faults for tests: PostgreSQL itself refuses, no mock in between."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+
+
+@contextmanager
+def inserts_fail_like_a_lost_connection(table: str, when: str = "true") -> Iterator[None]:
+    """While inside, an INSERT into `table` of a row matching the SQL condition `when`
+    (over NEW) fails with SQLSTATE 57P01, as when the server ends the connection: Django
+    raises OperationalError. Needs a transactional test (the trigger is committed DDL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_lost_connection() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF {when} THEN RAISE EXCEPTION 'terminating connection' USING ERRCODE = '57P01'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER test_lost_connection BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION test_lost_connection()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER test_lost_connection ON {table}")
+            cursor.execute("DROP FUNCTION test_lost_connection()")
