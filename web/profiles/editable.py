@@ -40,8 +40,21 @@ PLAIN_FIELDS = (
 )
 
 
-def active_subject_slugs() -> set[str]:
-    return set(Subject.objects.filter(is_active=True).values_list("slug", flat=True))
+def catalogue_subject_slugs() -> set[str]:
+    """Every subject in the catalogue, offered or not (see `inactive_subjects_added`)."""
+    return set(Subject.objects.values_list("slug", flat=True))
+
+
+def inactive_subjects_added(subjects: list[str], taught: list[str]) -> list[str]:
+    """Subjects of `subjects` no longer offered (deactivated) that the tutor does not
+    already teach. A deactivated subject stays with the tutors who teach it: sending the
+    whole profile back (PATCH, publishing a draft, restoring a snapshot) keeps it, and only
+    adding it anew is refused."""
+    added = set(subjects) - set(taught)
+    if not added:
+        return []
+    offered = set(Subject.objects.filter(slug__in=added, is_active=True).values_list("slug", flat=True))
+    return sorted(added - offered)
 
 
 class _Strict(serializers.Serializer):
@@ -97,7 +110,7 @@ class ProfileInputSerializer(_Strict):
     def validate_subjects(self, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
             raise serializers.ValidationError("Subjects must not repeat.")
-        unknown = sorted(set(value) - active_subject_slugs())
+        unknown = sorted(set(value) - catalogue_subject_slugs())
         if unknown:
             raise serializers.ValidationError(f"Unknown subject: {', '.join(unknown)}. See /api/subjects/.")
         return value

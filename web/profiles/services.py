@@ -23,7 +23,12 @@ from web.activity.services import activity_log
 from web.core.errors import Conflict, RateLimited, first_problem, invalid_fields
 from web.core.ratelimit import Rate, rate_limit_hit
 from web.profiles.drafts import deep_merge, dirty_paths
-from web.profiles.editable import apply_editable_data, profile_editable_data, validate_profile_input
+from web.profiles.editable import (
+    apply_editable_data,
+    inactive_subjects_added,
+    profile_editable_data,
+    validate_profile_input,
+)
 from web.profiles.models import MAX_SLOTS, AvailabilitySlot, ProfileDraft, TutorProfile
 from web.profiles.selectors import tutor_public_profile
 
@@ -86,6 +91,7 @@ def profile_update(*, user: User, data: dict[str, Any], request: HttpRequest | N
     `profile.updated` with the changed field names.
     """
     profile = _lock(user)
+    _refuse_inactive_subjects(data, taught=profile.subjects)
     before_public = tutor_public_profile(profile)
     before = profile_editable_data(profile)
     apply_editable_data(profile, data)
@@ -112,6 +118,13 @@ def profile_update(*, user: User, data: dict[str, Any], request: HttpRequest | N
     return profile
 
 
+def _refuse_inactive_subjects(data: dict[str, Any], *, taught: list[str]) -> None:
+    """A subject taken out of the catalogue may be kept, not newly added (400 naming `subjects`)."""
+    inactive = inactive_subjects_added(data.get("subjects") or [], taught)
+    if inactive:
+        raise ValidationError({"subjects": [f"No longer offered: {', '.join(inactive)}. See /api/subjects/."]})
+
+
 @transaction.atomic
 def profile_restore_snapshot(*, user: User, snapshot_id: int, request: HttpRequest | None = None) -> TutorProfile:
     """Restore the profile as it was before an earlier update (itself undoable)."""
@@ -123,12 +136,12 @@ def profile_restore_snapshot(*, user: User, snapshot_id: int, request: HttpReque
     data = (snapshot.metadata or {}).get("before")
     try:
         validated = validate_profile_input(data)
+        profile = profile_update(user=user, data=validated, request=request)
     except (ValidationError, ApiValidationError) as exc:  # e.g. a subject since removed from the catalogue
         fields = invalid_fields(exc)
         problem = first_problem(fields)
         reason = f": {problem}" if problem else "."
         raise Conflict(f"This snapshot can no longer be applied{reason}", fields=fields) from None
-    profile = profile_update(user=user, data=validated, request=request)
     activity_log(
         user, "profile.restored", entity_type=ENTITY, entity_id=profile.pk,
         metadata={"snapshot_id": snapshot_id, "version": profile.version}, request=request,
@@ -187,7 +200,10 @@ def draft_autosave(*, user: User, patch: Any, request: HttpRequest | None = None
     Required fields are not enforced on a draft; the published profile is untouched.
     """
     validated = validate_profile_input(patch)
-    _lock_profile_exists(user)
+    taught = TutorProfile.objects.filter(user=user).values_list("subjects", flat=True).first()
+    if taught is None:
+        raise NotFound("This account has no tutor profile.")
+    _refuse_inactive_subjects(validated, taught=taught)
     wait = rate_limit_hit("profile.autosave", str(user.pk), [AUTOSAVE_RATE])
     if wait is not None:
         raise RateLimited(wait, "Autosave is limited to one save every 10 seconds.")
@@ -202,23 +218,26 @@ def draft_autosave(*, user: User, patch: Any, request: HttpRequest | None = None
     return draft
 
 
-def _lock_profile_exists(user: User) -> None:
+def _require_profile(user: User) -> None:
+    # A tutor whose profile an admin deleted: every draft endpoint is a 404, as the
+    # profile endpoints are, rather than serving a draft that can never be published.
     if not TutorProfile.objects.filter(user=user).exists():
         raise NotFound("This account has no tutor profile.")
 
 
 def draft_get(user: User) -> ProfileDraft | None:
+    _require_profile(user)
     return ProfileDraft.objects.filter(user=user).first()
 
 
 def draft_diff(user: User) -> list[str]:
     """Dirty paths of the draft against the persisted profile (depth 3, arrays whole)."""
-    draft = draft_get(user)
+    profile = TutorProfile.objects.select_related("user").filter(user=user).first()
+    if profile is None:
+        raise NotFound("This account has no tutor profile.")
+    draft = ProfileDraft.objects.filter(user=user).first()
     if draft is None:
         return []
-    profile = TutorProfile.objects.select_related("user").filter(user=user).first()
-    if profile is None:  # an admin deleted the profile; the other draft endpoints say the same
-        raise NotFound("This account has no tutor profile.")
     return dirty_paths(draft.data, profile_editable_data(profile))
 
 
@@ -246,6 +265,7 @@ def draft_publish(*, user: User, request: HttpRequest | None = None) -> TutorPro
 @transaction.atomic
 def draft_discard(*, user: User, request: HttpRequest | None = None) -> bool:
     """Delete the draft; returns whether there was one."""
+    _require_profile(user)
     deleted, _ = ProfileDraft.objects.filter(user=user).delete()
     if deleted:
         activity_log(user, "profile.draft.discarded", entity_type=ENTITY, entity_id=user.pk, request=request)

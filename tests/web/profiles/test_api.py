@@ -7,6 +7,7 @@ import pytest
 from tests.factories import TutorProfileFactory
 from web.activity.models import ActivityLog
 from web.core.redis_client import redis_client
+from web.profiles.models import ProfileDraft, Subject
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +107,74 @@ def test_a_draft_whose_profile_was_deleted_is_404_on_diff_and_publish(tutor, aut
     tutor.delete()  # as an admin may; the draft belongs to the account and stays
     assert client.get("/api/me/profile/autosave/diff/").status_code == 404
     assert client.post("/api/me/profile/autosave/publish/").status_code == 404
+
+
+def test_every_draft_endpoint_is_404_once_the_profile_is_deleted(tutor, auth_client) -> None:
+    user = tutor.user
+    client = auth_client(user)
+    assert client.patch("/api/me/profile/autosave/", {"headline": "Draft"}, format="json").status_code == 200
+    tutor.delete()
+    assert client.get("/api/me/profile/autosave/").status_code == 404
+    assert client.delete("/api/me/profile/autosave/").status_code == 404
+    assert client.patch("/api/me/profile/autosave/", {"headline": "Again"}, format="json").status_code == 404
+    assert ProfileDraft.objects.get(user=user).data == {"headline": "Draft"}
+
+
+def _deactivate(slug: str) -> None:
+    Subject.objects.filter(slug=slug).update(is_active=False)
+
+
+def test_a_deactivated_subject_a_tutor_teaches_survives_every_edit_path(tutor, auth_client) -> None:
+    client = auth_client(tutor.user)
+    assert client.patch("/api/me/profile/", {"subjects": ["math", "chemistry"]}, format="json").status_code == 200
+    _deactivate("chemistry")
+    # A client sending the whole profile back, as forms do.
+    whole = client.get("/api/me/profile/").json()
+    editable = {key: whole[key] for key in ("headline", "subjects", "languages", "hourly_rate", "privacy")}
+    updated = client.patch("/api/me/profile/", {**editable, "headline": "Kept chemistry"}, format="json")
+    assert updated.status_code == 200, updated.content
+    assert updated.json()["subjects"] == ["math", "chemistry"]
+    # A draft that keeps it publishes.
+    saved = client.patch("/api/me/profile/autosave/", {"subjects": ["chemistry"]}, format="json")
+    assert saved.status_code == 200, saved.content
+    published = client.post("/api/me/profile/autosave/publish/")
+    assert published.status_code == 200, published.content
+    assert published.json()["subjects"] == ["chemistry"]
+    # Restoring the snapshot taken before that publish brings math back, chemistry kept.
+    snapshot = ActivityLog.objects.filter(user=tutor.user, action="profile.snapshot").latest("id")
+    restored = client.post(f"/api/me/profile/snapshots/{snapshot.pk}/restore/")
+    assert restored.status_code == 200, restored.content
+    assert restored.json()["subjects"] == ["math", "chemistry"]
+
+
+def test_a_deactivated_subject_cannot_be_newly_added(tutor, auth_client) -> None:
+    client = auth_client(tutor.user)
+    _deactivate("chemistry")
+    version = client.get("/api/me/profile/").json()["version"]
+    for path in ("/api/me/profile/", "/api/me/profile/autosave/"):
+        response = client.patch(path, {"headline": "New", "subjects": ["math", "chemistry"]}, format="json")
+        assert response.status_code == 400, (path, response.content)
+        assert list(response.json()["error"]["fields"]) == ["subjects"]
+        assert "chemistry" in response.json()["error"]["fields"]["subjects"][0]
+    profile = client.get("/api/me/profile/").json()
+    assert (profile["headline"], profile["subjects"], profile["version"]) == (tutor.headline, ["math"], version)
+    assert not ProfileDraft.objects.filter(user=tutor.user).exists()
+    # A slug that was never in the catalogue is still unknown.
+    unknown = client.patch("/api/me/profile/", {"subjects": ["astrology"]}, format="json")
+    assert "Unknown subject" in unknown.json()["error"]["fields"]["subjects"][0]
+
+
+def test_a_snapshot_adding_back_a_since_deactivated_subject_is_a_conflict(tutor, auth_client) -> None:
+    client = auth_client(tutor.user)
+    assert client.patch("/api/me/profile/", {"subjects": ["chemistry"]}, format="json").status_code == 200
+    assert client.patch("/api/me/profile/", {"subjects": ["math"]}, format="json").status_code == 200
+    _deactivate("chemistry")
+    snapshot = ActivityLog.objects.filter(user=tutor.user, action="profile.snapshot").latest("id")
+    assert snapshot.metadata["before"]["subjects"] == ["chemistry"]
+    response = client.post(f"/api/me/profile/snapshots/{snapshot.pk}/restore/")
+    assert response.status_code == 409
+    assert list(response.json()["error"]["fields"]) == ["subjects"]
+    assert client.get("/api/me/profile/").json()["subjects"] == ["math"]
 
 
 def test_autosave_is_limited_to_one_save_per_ten_seconds(tutor, auth_client) -> None:
