@@ -30,7 +30,14 @@ REQUEST_DURATION = Histogram(
 )
 
 
+# Label values must come from a bounded set: every new value is a new series (kept for
+# the process's life, and in multiprocess files), and the server accepts any token as
+# a method name. Routes are URL patterns ("unmatched" otherwise); statuses are codes.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def observe_request(method: str, route: str, status: int, duration_ms: float) -> None:
+    method = method if method in KNOWN_METHODS else "other"
     REQUESTS.labels(method, route, str(status)).inc()
     REQUEST_DURATION.labels(method, route).observe(duration_ms / 1000)
 

@@ -52,12 +52,6 @@ def test_purge_deletes_in_batches(student) -> None:
     assert sorted(ActivityLog.objects.values_list("pk", flat=True)) == sorted(kept)
 
 
-def test_default_batch_is_5000_ids_per_delete() -> None:
-    from web.activity import services
-
-    assert services.PURGE_BATCH_SIZE == 5000
-
-
 def test_periodic_jobs_are_scheduled_routed_and_expire_at_their_interval() -> None:
     schedule = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     drain = schedule["web.activity.tasks.activity_drain_buffer_task"]

@@ -63,7 +63,28 @@ def test_anonymous_and_failed_requests_are_logged_too(api_client, caplog) -> Non
 
 @pytest.mark.django_db
 def test_metrics_endpoint_counts_requests(api_client) -> None:
+    from prometheus_client import REGISTRY
+
+    labels = {"method": "GET", "route": "api/health/", "status": "200"}
+    before = REGISTRY.get_sample_value("mash_http_requests_total", labels) or 0.0
     api_client.get("/api/health/")
+    assert REGISTRY.get_sample_value("mash_http_requests_total", labels) == before + 1
     body = api_client.get("/metrics").content.decode()
-    assert "mash_http_requests_total" in body
-    assert 'route="api/health/"' in body
+    assert 'mash_http_requests_total{method="GET",route="api/health/",status="200"}' in body
+
+
+@pytest.mark.django_db
+def test_an_invented_method_does_not_add_a_metric_series(api_client) -> None:
+    from prometheus_client import REGISTRY
+
+    def requests_with(method: str) -> float:
+        return REGISTRY.get_sample_value(
+            "mash_http_requests_total", {"method": method, "route": "api/health/", "status": "405"}
+        ) or 0.0
+
+    before = requests_with("other")
+    assert api_client.generic("QWERTY123", "/api/health/").status_code == 405
+    assert api_client.generic("ZZTOP", "/api/health/").status_code == 405
+    assert requests_with("other") == before + 2
+    names = {s.labels.get("method") for m in REGISTRY.collect() for s in m.samples}
+    assert not names & {"QWERTY123", "ZZTOP"}

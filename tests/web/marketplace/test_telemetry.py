@@ -65,9 +65,19 @@ def test_an_invalid_token_is_a_401_not_an_anonymous_search(api_client, indexed) 
     assert response.json()["error"]["code"] == "token_not_valid"
 
 
-def test_following_pages_and_plain_listing_record_no_events(api_client, indexed) -> None:
-    cursor = api_client.get(URL, {"page_size": 1}).json()["cursor"]
-    api_client.get(URL, {"page_size": 1, "cursor": cursor})
+def test_following_pages_record_no_events_and_metrics_say_which_page(api_client, indexed) -> None:
+    params = {"search": "algebra", "ordering": "price", "page_size": 1}
+    cursor = api_client.get(URL, params).json()["cursor"]
+    assert api_client.get(URL, {**params, "cursor": cursor}).status_code == 200
+    activity_buffer_drain()
+    actions = sorted(ActivityLog.objects.filter(action__startswith="marketplace.").values_list("action", flat=True))
+    assert actions == ["marketplace.search", "marketplace.sort.changed"]  # the first page's only
+    assert marketplace_metrics_drain() == 2
+    assert list(MarketplaceMetrics.objects.order_by("id").values_list("first_page", flat=True)) == [True, False]
+
+
+def test_a_plain_listing_records_no_events(api_client, indexed) -> None:
+    assert api_client.get(URL, {"page_size": 1}).status_code == 200
     activity_buffer_drain()
     assert not ActivityLog.objects.filter(action__startswith="marketplace.").exists()
 
@@ -113,7 +123,7 @@ def test_prometheus_metrics(api_client, indexed) -> None:
     assert "marketplace_query_duration_ms_bucket" in exposition
 
 
-def test_slow_queries_are_logged(caplog) -> None:
+def test_slow_queries_are_logged(caplog, clean_buffers) -> None:
     from web.marketplace.services import SearchRecord, marketplace_search_record
 
     def record(ms: float) -> SearchRecord:
