@@ -172,6 +172,9 @@ def test_a_worker_killed_mid_rebuild_leaves_the_index_equal_to_the_db(
 
     wait_until(mid_rebuild, timeout=60, interval=0.02)
     worker.kill()
+    state = alias_state(write_client(), TUTORS)
+    leftover = [name for name in state.write if name not in state.read]
+    assert leftover, "the rebuild finished before the worker was killed"
 
     edited = list(TutorProfile.objects.order_by("?")[:3])
     for profile in edited:
@@ -185,6 +188,7 @@ def test_a_worker_killed_mid_rebuild_leaves_the_index_equal_to_the_db(
     # The next rebuild clears what the dead one left behind and swaps cleanly.
     report = rebuild()
     assert report.swapped, report.reason
+    assert leftover[0] in report.dropped
     assert alias_state(write_client(), TUTORS).write == [report.index]
 
 
@@ -209,13 +213,16 @@ def test_rebuild_under_concurrent_writes_and_searches(opensearch, broker, worker
             except Exception as exc:
                 failures.append(repr(exc))
 
+    writes = [0]
+
     def write_loop() -> None:
         try:
-            n = 0
             while not stop.is_set():
-                tutor = tutors[n % len(tutors)]
-                services.profile_update(user=tutor.user, data={"hourly_rate": 300 + n})
-                n += 1
+                tutor = tutors[writes[0] % len(tutors)]
+                services.profile_update(user=tutor.user, data={"hourly_rate": 300 + writes[0]})
+                writes[0] += 1
+        except Exception as exc:  # a dead writer would leave the rebuilds nothing to race
+            failures.append(repr(exc))
         finally:
             connection.close()
 
@@ -224,8 +231,10 @@ def test_rebuild_under_concurrent_writes_and_searches(opensearch, broker, worker
         thread.start()
     try:
         for _ in range(2):
+            writes_before = writes[0]
             report = rebuild(batch_size=10)
             assert report.swapped, report.reason
+            assert writes[0] > writes_before, "no write raced this rebuild"
     finally:
         stop.set()
         for thread in threads:

@@ -1,33 +1,57 @@
+"""The subject catalogue cache of the search path, against the real database: faults
+come from PostgreSQL itself (a table lock held by another connection)."""
+
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import psycopg
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from web.marketplace.selectors import SubjectSlugCache
-
-
-class CountingCache(SubjectSlugCache):
-    def __init__(self, ttl: float) -> None:
-        super().__init__(ttl)
-        self.loads = 0
-
-    def _load(self) -> frozenset[str]:  # type: ignore[override]
-        self.loads += 1
-        return frozenset({f"v{self.loads}"})
+from web.marketplace.selectors import CatalogueUnavailable, SubjectSlugCache
+from web.profiles.models import Subject
 
 
+@contextmanager
+def catalogue_locked() -> Iterator[None]:
+    """Another connection holds the catalogue table; this thread's reads of it give up
+    after 200 ms (lock_timeout), as reads of a database that is not answering do."""
+    with psycopg.connect(**connection.get_connection_params()) as holder:
+        holder.execute(f"LOCK TABLE {Subject._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+            holder.rollback()
+
+
+def _catalogue_reads(queries: CaptureQueriesContext) -> int:
+    return sum(Subject._meta.db_table in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_stale_catalogue_is_served_while_it_reloads_in_the_background() -> None:
-    cache = CountingCache(ttl=1.0)
-    assert cache.slugs() == {"v1"}
-    assert cache.slugs() == {"v1"} and cache.loads == 1  # fresh: no reload
-    time.sleep(1.1)
-    assert cache.slugs() == {"v1"}  # stale copy served at once, reload started
+    cache = SubjectSlugCache(ttl=0.5)
+    first = cache.slugs()
+    assert "math" in first and "astronomy" not in first
+    Subject.objects.create(slug="astronomy", name_en="Astronomy", name_uk="Астрономія", name_pl="Astronomia")
+    assert cache.slugs() is first  # fresh: the new subject waits for the next load
+    time.sleep(0.6)
+    with CaptureQueriesContext(connection) as queries:
+        assert cache.slugs() is first  # stale: served at once, reloaded in another thread
+    assert _catalogue_reads(queries) == 0
     deadline = time.monotonic() + 5
-    while cache.slugs() != {"v2"} and time.monotonic() < deadline:
+    while "astronomy" not in cache.slugs() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert cache.slugs() == {"v2"}
-    assert cache.loads == 2
+    assert "astronomy" in cache.slugs()
 
 
 @pytest.mark.django_db
@@ -39,43 +63,58 @@ def test_subject_slugs_are_the_whole_catalogue_deactivated_subjects_included() -
     assert {"math", "physics", "english", "computer-science", "music"} <= slugs
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_first_load_that_fails_is_a_503_and_is_remembered_briefly() -> None:
-    from django.db import OperationalError
-
-    from web.marketplace.selectors import CatalogueUnavailable
-
-    class Down(SubjectSlugCache):
-        loads = 0
-
-        def _load(self) -> frozenset[str]:  # type: ignore[override]
-            self.loads += 1
-            raise OperationalError("connection refused")
-
-    cache = Down(retry_after=0.2)
-    for _ in range(3):
+    cache = SubjectSlugCache(retry_after=1.0)
+    with catalogue_locked():
         with pytest.raises(CatalogueUnavailable):
             cache.slugs()
-    assert cache.loads == 1  # the next requests did not wait for the database again
-    time.sleep(0.25)
-    with pytest.raises(CatalogueUnavailable):
-        cache.slugs()
-    assert cache.loads == 2
+    # The database answers again, but within retry_after the failure is remembered:
+    # requests do not queue on a database that was just found down.
+    with CaptureQueriesContext(connection) as queries:
+        with pytest.raises(CatalogueUnavailable):
+            cache.slugs()
+    assert _catalogue_reads(queries) == 0
+    time.sleep(1.05)
+    assert "math" in cache.slugs()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_first_uses_load_the_catalogue_once() -> None:
-    import threading
+    cache = SubjectSlugCache(ttl=60)
+    results: list[frozenset[str]] = []
+    loads, cold = [0], [0]
+    real_load, real_load_first = cache._load, cache._load_first
 
-    class Slow(CountingCache):
-        def _load(self) -> frozenset[str]:  # type: ignore[override]
-            time.sleep(0.1)
-            return super()._load()
+    def counted_load() -> frozenset[str]:  # the real query, counted
+        loads[0] += 1
+        return real_load()
 
-    cache = Slow(ttl=60)
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(cache.slugs())) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert cache.loads == 1
-    assert results == [frozenset({"v1"})] * 8
+    def counted_load_first() -> frozenset[str]:  # a use that found no catalogue loaded
+        cold[0] += 1
+        return real_load_first()
+
+    cache._load = counted_load  # type: ignore[method-assign]
+    cache._load_first = counted_load_first  # type: ignore[method-assign]
+
+    def use() -> None:
+        try:
+            results.append(cache.slugs())
+        finally:
+            connection.close()
+
+    with psycopg.connect(**connection.get_connection_params()) as holder:
+        # The first load waits for the table until every thread has asked.
+        holder.execute(f"LOCK TABLE {Subject._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        threads = [threading.Thread(target=use) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while cold[0] < 8 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert cold[0] == 8  # all eight raced for the first load
+        holder.rollback()
+        for thread in threads:
+            thread.join()
+    assert loads[0] == 1
+    assert len(results) == 8 and len(set(results)) == 1 and "math" in results[0]

@@ -14,8 +14,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    """Rate-limit counters live in the real Redis; start each test from zero."""
-    redis_client().flushdb()
+    """Autosave counters live in the real Redis; each test starts and ends with none."""
+    from web.core.ratelimit import KEY_PREFIX
+
+    def clean() -> None:
+        keys = list(redis_client().scan_iter(match=f"{KEY_PREFIX}:{{profile.autosave:*", count=500))
+        if keys:
+            redis_client().delete(*keys)
+
+    clean()
+    yield
+    clean()
 
 
 def test_tutor_reads_and_patches_own_profile(tutor, auth_client) -> None:
