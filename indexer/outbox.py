@@ -140,9 +140,13 @@ def outbox_done(tutor_id: int, changed_at: datetime) -> bool:
         return cursor.rowcount == 1
 
 
-def outbox_failed(tutor_id: int, error: str) -> None:
+def outbox_failed(tutor_id: int, error: str, retry_in: float = 0.0) -> None:
+    """Record a failed attempt whose retry runs in `retry_in` seconds. The row counts as
+    dispatched from then, so catch-up does not start a second chain of retries for it
+    while the first one waits out its backoff."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE indexer_tutoroutbox SET attempts = attempts + 1, last_error = %s WHERE tutor_id = %s",
-            [error[:1000], tutor_id],
+            "UPDATE indexer_tutoroutbox SET attempts = attempts + 1, last_error = %s, "
+            "dispatched_at = clock_timestamp() + make_interval(secs => %s) WHERE tutor_id = %s",
+            [error[:1000], retry_in, tutor_id],
         )

@@ -30,6 +30,7 @@ from opensearchpy import OpenSearch, helpers
 from indexer.documents import TutorIndexer
 from indexer.locks import advisory_lock
 from indexer.models import TutorOutbox
+from indexer.reconcile import reconcile
 from indexer.sync import write_document
 from search.client import write_client
 from search.index_admin import alias_state, aliases_update, index_create, index_drop, index_fingerprint
@@ -58,6 +59,7 @@ class RebuildReport:
     previous: str | None = None
     reason: str = ""
     dropped: list[str] = field(default_factory=list)
+    repaired: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -216,8 +218,15 @@ def rebuild(
             report.documents = bulk_load(client, indexer, report.index, batch_size)
             report.seconds = round(time.perf_counter() - clock, 3)
             report.docs_per_second = round(report.documents / report.seconds, 1) if report.seconds else 0.0
-            report.replayed = _replay(client, indexer, report.index, started)
-            report.db_count = gate(client, indexer, report.index, gate_sample)
+            # What the bulk load read may have changed since. A fresh indexer reads the
+            # subject catalogue as it is now (a rename during the load is not undone).
+            current = TutorIndexer()
+            report.replayed = _replay(client, current, report.index, started)
+            # A tutor deleted while its batch was in flight can be written after its
+            # delete (a delete carries no version to refuse the older write): repair the
+            # new index against the database before judging it.
+            report.repaired = reconcile(client, indices=[report.index]).counts()
+            report.db_count = gate(client, current, report.index, gate_sample)
         except Exception as exc:
             report.reason = f"{type(exc).__name__}: {exc}"
             log.error("rebuild gate failed, aliases unchanged", extra={"index": report.index, "reason": report.reason})
@@ -252,8 +261,6 @@ def rollback(client: OpenSearch | None = None) -> str:
     reach it from then on), is repaired against the database while searches still
     read the current index, and only then takes over both aliases in one request.
     """
-    from indexer.reconcile import reconcile
-
     client = client or write_client()
     definition = TutorIndexer.definition
     with advisory_lock(f"rebuild:{definition.prefix}"):
@@ -264,6 +271,13 @@ def rollback(client: OpenSearch | None = None) -> str:
         if not older:
             raise RuntimeError("no previous index kept to roll back to")
         previous = older[-1]
+        if index_fingerprint(client, previous) != definition.fingerprint():
+            # Its mapping refuses the documents this code writes: every index task, and
+            # the repair below, would fail on it, and it could never be brought up to date.
+            raise RuntimeError(
+                f"the previous index {previous} was built from another mapping than this code's; "
+                "rebuild instead (search_index rebuild)"
+            )
         if previous not in state.write:
             aliases_update(client, [{"add": {"index": previous, "alias": definition.write_alias}}])
         reconcile(client=client, indices=[previous])

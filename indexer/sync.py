@@ -61,9 +61,12 @@ def tutor_sync(tutor_id: int, indexer: TutorIndexer | None = None, client: OpenS
     starts in between still receives this state (its bulk load reads the DB later).
     Clears the tutor's outbox row only if no newer change arrived meanwhile.
     """
-    indexer = indexer or TutorIndexer()
     client = client or write_client()
     token = outbox_token(tutor_id)
+    if indexer is None or token is not None:
+        # A pending change may be a catalogue edit (a renamed subject): a long-lived
+        # indexer's cached subject names would write the old names at the same version.
+        indexer = TutorIndexer()
     outcome = "absent"
     for _ in range(_MAX_PASSES):
         profile = indexer.queryset().filter(pk=tutor_id).first()
@@ -72,9 +75,16 @@ def tutor_sync(tutor_id: int, indexer: TutorIndexer | None = None, client: OpenS
         targets = write_targets(client, indexer.definition)
         if not targets:
             raise IndexMissingError(f"no index behind {indexer.definition.write_alias}")
-        outcome = "absent"
+        outcome, failures = "absent", []
         for index in targets:
-            outcome = write_document(client, index, tutor_id, doc, version)
+            # One index refusing the write (a rebuild's index mid-creation, an index of
+            # another mapping) must not keep the others, the live one included, stale.
+            try:
+                outcome = write_document(client, index, tutor_id, doc, version)
+            except Exception as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
         current = TutorProfile.objects.filter(pk=tutor_id).values_list("version", flat=True).first()
         if current == version:
             break

@@ -39,12 +39,13 @@ def index_tutor_task(self, tutor_id: int) -> str:
             "index task failed, will retry",
             extra={"tutor_id": tutor_id, "error": str(exc)[:300], "retries": self.request.retries},
         )
+        delay = retry_delay(self.request.retries)
         try:
-            outbox_failed(tutor_id, f"{reason}: {exc}")
+            outbox_failed(tutor_id, f"{reason}: {exc}", retry_in=delay)
         except DatabaseError:
             pass
         # After the last retry the outbox row stays; catch-up dispatches it again later.
-        raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=delay) from exc
 
 
 @shared_task(acks_late=True)

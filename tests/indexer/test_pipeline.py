@@ -178,7 +178,10 @@ def test_a_worker_killed_mid_rebuild_leaves_the_index_equal_to_the_db(
 
     edited = list(TutorProfile.objects.order_by("?")[:3])
     for profile in edited:
-        auth_client(profile.user).patch("/api/me/profile/", {"headline": "Edited after the crash"}, format="json")
+        response = auth_client(profile.user).patch(
+            "/api/me/profile/", {"headline": "Edited after the crash"}, format="json"
+        )
+        assert response.status_code == 200, response.content
     worker_factory()
     wait_until(lambda: not TutorOutbox.objects.exists(), timeout=60)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from django.db import connection
 
 from indexer import rebuild as rebuild_module
 from indexer.rebuild import check_gate, ensure_index, rebuild, rollback
@@ -86,6 +89,43 @@ def test_a_rebuild_whose_gate_fails_does_not_swap(opensearch) -> None:
     assert report.index not in state.all_indices
 
 
+def test_a_rebuild_with_a_wrong_document_at_the_right_count_does_not_swap(opensearch) -> None:
+    tutors = [TutorProfileFactory() for _ in range(5)]
+    live = alias_state(write_client(), TUTORS).live
+
+    def corrupting_gate(client, indexer, index, sample):
+        # Same count, same version, wrong content: only the sample comparison can tell.
+        client.indices.refresh(index=index)
+        doc = client.get(index=index, id=str(tutors[2].pk))
+        source = {**doc["_source"], "headline": "Stale headline"}
+        client.index(index=index, id=doc["_id"], body=source, version=source["version"],
+                     version_type="external_gte", refresh=True)
+        return check_gate(client, indexer, index, len(tutors), attempts=1)
+
+    report = rebuild(gate=corrupting_gate)
+    assert not report.swapped
+    assert f"document {tutors[2].pk} differs from the database" in report.reason
+    state = alias_state(write_client(), TUTORS)
+    assert state.read == state.write == [live]
+    assert report.index not in state.all_indices
+
+
+def test_catch_up_builds_the_index_when_the_engine_has_none(opensearch) -> None:
+    from indexer.tasks import index_catch_up_task
+
+    listed = {TutorProfileFactory().pk for _ in range(4)}
+    TutorProfileFactory(public_profile_enabled=False)
+    client = write_client()
+    for name in alias_state(client, TUTORS).all_indices:  # a restarted in-memory engine
+        client.indices.delete(index=name)
+    assert alias_state(client, TUTORS).live is None
+
+    index_catch_up_task()
+    state = alias_state(client, TUTORS)
+    assert state.live is not None and state.read == state.write == [state.live]
+    assert _ids_in_index() == listed
+
+
 def test_rollback_returns_to_the_previous_index_and_repairs_it(opensearch) -> None:
     first = TutorProfileFactory()
     old = alias_state(write_client(), TUTORS).live
@@ -122,6 +162,69 @@ def test_rollback_repairs_the_previous_index_before_searches_read_it(opensearch,
     assert rollback() == old
     assert seen_when_read == [set()]
     assert went_private.pk not in _ids_in_index()
+
+
+def test_rollback_refuses_an_index_built_from_another_mapping(opensearch) -> None:
+    client = write_client()
+    tutor = TutorProfileFactory()
+    # The live index as an older version of the code built it, then a rebuild.
+    old = TUTORS.new_index_name()
+    body = copy.deepcopy(TUTORS.body())
+    del body["mappings"]["properties"]["available_weekdays"]
+    body["mappings"]["_meta"] = {"definition": "older"}
+    client.indices.create(index=old, body=body)
+    state = alias_state(client, TUTORS)
+    aliases_update(client, [
+        *({"remove": {"index": name, "alias": TUTORS.read_alias}} for name in state.read),
+        *({"remove": {"index": name, "alias": TUTORS.write_alias}} for name in state.write),
+        {"add": {"index": old, "alias": TUTORS.read_alias}},
+        {"add": {"index": old, "alias": TUTORS.write_alias}},
+    ])
+    for name in state.all_indices:
+        if name != old:
+            client.indices.delete(index=name)
+    report = rebuild()
+    assert report.swapped, report.reason
+    assert alias_state(client, TUTORS).all_indices == [old, report.index]
+
+    with pytest.raises(RuntimeError, match="another mapping"):
+        rollback()
+    after = alias_state(client, TUTORS)
+    assert after.read == after.write == [report.index]
+    # Writes still land: a tutor hiding the bio is hidden in what searches read.
+    services.profile_update(user=tutor.user, data={"privacy": {"show_bio_publicly": False}})
+    tutor_sync(tutor.pk)
+    client.indices.refresh(index=TUTORS.read_alias)
+    assert "bio" not in client.get(index=TUTORS.read_alias, id=str(tutor.pk))["_source"]
+
+
+@pytest.mark.django_db(transaction=True)  # the sender thread's connection sees the tutors
+def test_a_tutor_deleted_while_its_batch_is_in_flight_is_not_in_the_new_index(opensearch, monkeypatch) -> None:
+    tutors = [TutorProfileFactory() for _ in range(6)]
+    doomed = tutors[4]
+    for n in range(3):  # a tutor with a history: version 4
+        services.profile_update(user=doomed.user, data={"headline": f"Edit {n}"})
+    real_send = rebuild_module._send
+
+    def send(client, actions):
+        # The batch holding the tutor was read; before it is sent, an admin deletes the
+        # tutor and the delete task removes the document from every index.
+        if any(action["_id"] == str(doomed.pk) for action in actions) and TutorProfile.objects.filter(
+            pk=doomed.pk
+        ).exists():
+            try:
+                doomed.user.delete()
+                tutor_sync(doomed.pk)
+            finally:
+                connection.close()  # this thread's own
+        return real_send(client, actions)
+
+    monkeypatch.setattr(rebuild_module, "_send", send)
+    report = rebuild(batch_size=2)
+    assert report.swapped, report.reason
+    assert report.repaired["orphaned"] == 1
+    assert doomed.pk not in _ids_in_index()
+    assert _ids_in_index() == {t.pk for t in tutors if t is not doomed}
 
 
 def test_ensure_rebuilds_an_index_made_from_another_definition(opensearch) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
+from opensearchpy.exceptions import RequestError
 
 from indexer.models import TutorOutbox
 from indexer.sync import tutor_sync, write_document
@@ -123,6 +127,39 @@ def test_renaming_a_subject_reaches_the_documents_of_its_tutors(opensearch) -> N
     assert "zetetics" not in _doc(other.pk)["subject_names"]
 
 
+def test_a_long_lived_indexer_does_not_write_a_renamed_subject_s_old_names(opensearch) -> None:
+    from indexer.documents import TutorIndexer
+
+    teaches = TutorProfileFactory(subjects=["math"])
+    tutor_sync(teaches.pk)
+    indexer = TutorIndexer()  # as a reconcile or rebuild run holds one
+    assert "zetetics" not in indexer.subject_names()["math"]
+    subject = Subject.objects.get(slug="math")
+    subject.aliases = f"{subject.aliases} zetetics"
+    subject.save()
+    tutor_sync(teaches.pk, indexer=indexer)
+    assert "zetetics" in _doc(teaches.pk)["subject_names"]
+    assert not TutorOutbox.objects.filter(tutor_id=teaches.pk).exists()
+
+
+def test_an_index_refusing_a_write_does_not_keep_the_others_stale(opensearch) -> None:
+    from search.index_admin import aliases_update
+
+    tutor = TutorProfileFactory()
+    client = write_client()
+    # A second index behind the write alias (sorted first) that refuses every document:
+    # a strict mapping without the fields this code writes.
+    refusing = f"{TUTORS.prefix}-00000000000000000000"
+    strict = {"mappings": {"dynamic": "strict", "properties": {"id": {"type": "long"}}}}
+    client.indices.create(index=refusing, body=strict)
+    aliases_update(client, [{"add": {"index": refusing, "alias": TUTORS.write_alias}}])
+    services.profile_update(user=tutor.user, data={"headline": "Reaches the live index"})
+    with pytest.raises(RequestError, match="strict_dynamic_mapping"):
+        tutor_sync(tutor.pk)
+    assert _doc(tutor.pk)["headline"] == "Reaches the live index"
+    assert TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()  # retried until every index has it
+
+
 def test_a_hidden_word_never_reaches_the_index(opensearch) -> None:
     tutor = TutorProfileFactory(bio="zanzibarite", show_bio_publicly=False)
     tutor_sync(tutor.pk)
@@ -170,3 +207,19 @@ def test_availability_reaches_the_index_as_filterable_windows(opensearch) -> Non
     write_client().indices.refresh(index=TUTORS.read_alias)
     assert not found(_free(tuesday + 17 * 60, tuesday + 18 * 60))
     assert _doc(tutor.pk)["available_weekdays"] == []
+
+
+def test_a_failed_attempt_waiting_for_its_retry_is_not_dispatched_again(opensearch) -> None:
+    from indexer.outbox import outbox_claim_stale, outbox_failed
+
+    waiting, lost = TutorProfileFactory(), TutorProfileFactory()
+    for tutor in (waiting, lost):
+        services.profile_update(user=tutor.user, data={"headline": "Changed"})
+    TutorOutbox.objects.update(changed_at=timezone.now() - timedelta(minutes=10))
+    # One task failed and retries in 250 s; the other's retry was due 250 s ago.
+    outbox_failed(waiting.pk, "ConnectionError: engine down", retry_in=250)
+    outbox_failed(lost.pk, "ConnectionError: engine down", retry_in=-250)
+    claimed = outbox_claim_stale(min_age_seconds=3, redispatch_after_seconds=60, limit=10)
+    assert claimed == [lost.pk]
+    row = TutorOutbox.objects.get(tutor_id=waiting.pk)
+    assert (row.attempts, row.last_error) == (1, "ConnectionError: engine down")

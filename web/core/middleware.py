@@ -18,12 +18,14 @@ logger = logging.getLogger("mash.request")
 
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# The id is echoed in a response header and in every log line of the request, so it
+# is a short token or nothing (fullmatch: `$` would let a trailing newline through).
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def _request_id_from(request: HttpRequest) -> str:
     incoming = request.headers.get("X-Request-ID", "")
-    return incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 class RequestLogMiddleware:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -44,6 +46,16 @@ def test_missing_credentials_is_a_401_in_the_same_shape(api_client) -> None:
     response = api_client.get("/api/me/")
     assert response.status_code == 401
     _assert_error_shape(response.json(), "not_authenticated")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("incoming", ["a" * 65, "abc def", "x\ty", "abc\n", "abc\r\nSet-Cookie: a=b", "ключ", ""])
+def test_a_malformed_request_id_is_replaced(api_client, incoming) -> None:
+    response = api_client.get("/api/me/", HTTP_X_REQUEST_ID=incoming)
+    assert response.status_code == 401
+    replaced = response["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", replaced), replaced
+    assert response.json()["request_id"] == replaced
 
 
 @pytest.mark.django_db
