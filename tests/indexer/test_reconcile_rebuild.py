@@ -21,6 +21,25 @@ from web.profiles.models import TutorProfile
 pytestmark = pytest.mark.django_db
 
 
+def _serve_from_an_older_definition(client, drop_field: str | None = None) -> str:
+    """Create an index as an older version of the code built it (another fingerprint,
+    optionally a field its mapping lacked) and move both aliases onto it."""
+    old = TUTORS.new_index_name()
+    body = copy.deepcopy(TUTORS.body())
+    if drop_field:
+        del body["mappings"]["properties"][drop_field]
+    body["mappings"]["_meta"] = {"definition": "older"}
+    client.indices.create(index=old, body=body)
+    state = alias_state(client, TUTORS)
+    aliases_update(client, [
+        *({"remove": {"index": name, "alias": TUTORS.read_alias}} for name in state.read),
+        *({"remove": {"index": name, "alias": TUTORS.write_alias}} for name in state.write),
+        {"add": {"index": old, "alias": TUTORS.read_alias}},
+        {"add": {"index": old, "alias": TUTORS.write_alias}},
+    ])
+    return old
+
+
 def _ids_in_index() -> set[int]:
     client = write_client()
     client.indices.refresh(index=TUTORS.read_alias)
@@ -168,19 +187,8 @@ def test_rollback_refuses_an_index_built_from_another_mapping(opensearch) -> Non
     client = write_client()
     tutor = TutorProfileFactory()
     # The live index as an older version of the code built it, then a rebuild.
-    old = TUTORS.new_index_name()
-    body = copy.deepcopy(TUTORS.body())
-    del body["mappings"]["properties"]["available_weekdays"]
-    body["mappings"]["_meta"] = {"definition": "older"}
-    client.indices.create(index=old, body=body)
-    state = alias_state(client, TUTORS)
-    aliases_update(client, [
-        *({"remove": {"index": name, "alias": TUTORS.read_alias}} for name in state.read),
-        *({"remove": {"index": name, "alias": TUTORS.write_alias}} for name in state.write),
-        {"add": {"index": old, "alias": TUTORS.read_alias}},
-        {"add": {"index": old, "alias": TUTORS.write_alias}},
-    ])
-    for name in state.all_indices:
+    old = _serve_from_an_older_definition(client, drop_field="available_weekdays")
+    for name in alias_state(client, TUTORS).all_indices:
         if name != old:
             client.indices.delete(index=name)
     report = rebuild()
@@ -232,17 +240,7 @@ def test_ensure_rebuilds_an_index_made_from_another_definition(opensearch) -> No
     client = write_client()
     assert ensure_index(rebuild_outdated=True) is None  # the fixture's index is current
     # An index as an older version of the code would have left it: another mapping.
-    old = TUTORS.new_index_name()
-    body = TUTORS.body()
-    body["mappings"]["_meta"] = {"definition": "older"}
-    client.indices.create(index=old, body=body)
-    state = alias_state(client, TUTORS)
-    aliases_update(client, [
-        *({"remove": {"index": name, "alias": TUTORS.read_alias}} for name in state.read),
-        *({"remove": {"index": name, "alias": TUTORS.write_alias}} for name in state.write),
-        {"add": {"index": old, "alias": TUTORS.read_alias}},
-        {"add": {"index": old, "alias": TUTORS.write_alias}},
-    ])
+    old = _serve_from_an_older_definition(client)
 
     assert ensure_index() is None  # the frequent path only builds a missing index
     assert alias_state(client, TUTORS).live == old

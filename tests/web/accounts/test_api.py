@@ -200,55 +200,42 @@ def test_registrations_per_address_are_limited(api_client, monkeypatch) -> None:
     assert not User.objects.filter(email="n3@example.com").exists()
 
 
-def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(api_client, student, settings, monkeypatch) -> None:
+@pytest.fixture
+def sign_in_via_proxy(api_client, student, monkeypatch):
+    """Sign-in as `student` with a given X-Forwarded-For, at most one per address a minute."""
     from web.accounts import services
     from web.core.ratelimit import Rate
 
-    settings.TRUSTED_PROXY_HOPS = 1
     monkeypatch.setattr(services, "LOGIN_ADDRESS_RATES", (Rate(1, 60),))
 
     def sign_in(forwarded: str):
         return api_client.post("/api/auth/token/", {"email": student.email, "password": PASSWORD}, format="json",
                                HTTP_X_FORWARDED_FOR=forwarded)
 
+    return sign_in
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(sign_in_via_proxy, settings) -> None:
+    settings.TRUSTED_PROXY_HOPS = 1
+    sign_in = sign_in_via_proxy
     assert sign_in("198.51.100.1").status_code == 200
     # A client-chosen address to the left does not make a new client.
     assert sign_in("1.2.3.4, 198.51.100.1").status_code == 429
     assert sign_in("198.51.100.2").status_code == 200
 
 
-def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(api_client, student, settings, monkeypatch) -> None:
-    from web.accounts import services
-    from web.core.ratelimit import Rate
-
+def test_without_a_trusted_proxy_a_forwarded_header_is_ignored(sign_in_via_proxy, settings) -> None:
     assert settings.TRUSTED_PROXY_HOPS == 0  # the default
-    monkeypatch.setattr(services, "LOGIN_ADDRESS_RATES", (Rate(1, 60),))
-
-    def sign_in(forwarded: str):
-        return api_client.post("/api/auth/token/", {"email": student.email, "password": PASSWORD}, format="json",
-                               HTTP_X_FORWARDED_FOR=forwarded)
-
-    assert sign_in("198.51.100.1").status_code == 200
+    assert sign_in_via_proxy("198.51.100.1").status_code == 200
     # A fresh made-up address per request does not make a fresh budget.
-    assert sign_in("198.51.100.2").status_code == 429
+    assert sign_in_via_proxy("198.51.100.2").status_code == 429
 
 
-def test_a_forwarded_header_shorter_than_the_trusted_hops_is_not_trusted(
-    api_client, student, settings, monkeypatch
-) -> None:
-    from web.accounts import services
-    from web.core.ratelimit import Rate
-
+def test_a_forwarded_header_shorter_than_the_trusted_hops_is_not_trusted(sign_in_via_proxy, settings) -> None:
     settings.TRUSTED_PROXY_HOPS = 2
-    monkeypatch.setattr(services, "LOGIN_ADDRESS_RATES", (Rate(1, 60),))
-
-    def sign_in(forwarded: str):
-        return api_client.post("/api/auth/token/", {"email": student.email, "password": PASSWORD}, format="json",
-                               HTTP_X_FORWARDED_FOR=forwarded)
-
     # One entry where two proxies should have left two: the peer address counts.
-    assert sign_in("198.51.100.1").status_code == 200
-    assert sign_in("198.51.100.2").status_code == 429
+    assert sign_in_via_proxy("198.51.100.1").status_code == 200
+    assert sign_in_via_proxy("198.51.100.2").status_code == 429
 
 
 def test_the_admin_login_is_limited_too(client, student, monkeypatch) -> None:
