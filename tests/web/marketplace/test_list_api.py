@@ -380,6 +380,22 @@ def test_closed_port_is_a_fast_503_and_the_breaker_recovers(api_client, catalogu
     assert api_client.get(URL).status_code == 200
 
 
+def test_an_engine_without_the_index_is_a_503_not_a_500(api_client, opensearch) -> None:
+    """A fresh or restarted engine before its first build: nothing behind the alias."""
+    from search.client import write_client
+    from search.index_admin import alias_state
+    from search.indexes import TUTORS
+
+    client = write_client()
+    for name in alias_state(client, TUTORS).all_indices:
+        client.indices.delete(index=name)
+    response = api_client.get(URL)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
+    assert int(response["Retry-After"]) >= 1
+    assert api_client.get(f"{URL}1/").status_code == 404  # the detail reads the database
+
+
 def test_a_hung_cluster_is_a_503_ended_by_the_search_timeout(api_client, settings) -> None:
     """A cluster that accepts and never answers: the search client's own read timeout
     (OPENSEARCH_SEARCH_TIMEOUT, not the library's 10 s default) ends the one attempt."""
