@@ -70,6 +70,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# No redirect to the URL with a slash: a redirected POST arrives as a GET (a 405), and with
+# DEBUG Django refuses to redirect it at all (a 500). A missing slash is a JSON 404.
+APPEND_SLASH = False
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from web.core.api import HealthApi, ReadinessApi
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
+    path("admin", RedirectView.as_view(url="/admin/", permanent=True)),  # a browser's address bar
 ]
 
 handler400 = "web.core.errors.handler400"

@@ -19,6 +19,7 @@ from web.accounts.services import login_attempt, registration_attempt, user_regi
 from web.core.catalogues import is_language, is_time_zone
 from web.core.identity import client_address
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
+from web.core.serializers import StrictSerializer
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
@@ -43,7 +44,7 @@ class RegisterApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(min_length=1, max_length=128, write_only=True)
         full_name = serializers.CharField(min_length=1, max_length=150)

@@ -23,6 +23,7 @@ from web.activity.services import activity_trigger
 from web.core.cursor import MAX_CURSOR_LENGTH
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
+from web.core.serializers import StrictSerializer
 
 METADATA_MAX_BYTES = 2048
 # The top-level object is depth 1: {"a": {"b": {"c": {"d": 1}}}} is depth 4.
@@ -143,7 +144,7 @@ class ActivityListApi(APIView):
 
 
 class ActivityTriggerApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         class Meta:
             ref_name = "ActivityTriggerInput"
 

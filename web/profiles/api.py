@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from web.core.cursor import InvalidCursor, cursor_decode, cursor_encode
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
+from web.core.serializers import StrictSerializer
 from web.profiles import services
 from web.profiles.editable import ProfileInputSerializer, profile_editable_data
 from web.profiles.models import TutorProfile
@@ -238,7 +239,7 @@ class SnapshotRestoreApi(APIView):
         return Response(render_profile(profile))
 
 
-class SlotSerializer(serializers.Serializer):
+class SlotSerializer(StrictSerializer):
     class Meta:
         ref_name = "AvailabilitySlot"
 
@@ -250,7 +251,7 @@ class SlotSerializer(serializers.Serializer):
 class AvailabilityApi(APIView):
     permission_classes = [IsTutor]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictSerializer):
         class Meta:
             ref_name = "AvailabilityInput"
 

@@ -16,6 +16,7 @@ from typing import Any
 from rest_framework import serializers
 
 from web.core.catalogues import is_language, is_time_zone
+from web.core.serializers import StrictSerializer
 from web.profiles import models as m
 from web.profiles.models import Subject, TutorProfile
 
@@ -57,18 +58,7 @@ def inactive_subjects_added(subjects: list[str], taught: list[str]) -> list[str]
     return sorted(added - offered)
 
 
-class _Strict(serializers.Serializer):
-    """Rejects keys it does not know, naming them, instead of silently dropping them."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class PrivacySerializer(_Strict):
+class PrivacySerializer(StrictSerializer):
     class Meta:
         ref_name = "ProfilePrivacy"
 
@@ -79,7 +69,7 @@ class PrivacySerializer(_Strict):
     show_bio_publicly = serializers.BooleanField(required=False)
 
 
-class ProfileInputSerializer(_Strict):
+class ProfileInputSerializer(StrictSerializer):
     """Every field optional: a PATCH or a draft carries only what changed."""
 
     class Meta:

@@ -264,3 +264,24 @@ def test_the_client_address_of_a_rate_limit(remote, expected) -> None:
     from web.core.identity import client_address
 
     assert client_address(RequestFactory().get("/", REMOTE_ADDR=remote)) == expected
+
+
+def test_registration_refuses_a_misspelt_field(api_client) -> None:
+    response = _register(api_client, tz="Europe/Kyiv")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["tz"]
+    assert not User.objects.exists()
+
+
+def test_a_url_without_its_trailing_slash_is_a_json_404_not_a_redirect(api_client, settings) -> None:
+    for method in ("get", "post"):
+        response = getattr(api_client, method)("/api/auth/token")
+        assert response.status_code == 404, (method, response.status_code)
+        assert response.json()["error"]["code"] == "not_found"
+    settings.DEBUG = True  # where Django refused to redirect a POST: a 500
+    assert api_client.post("/api/auth/token").status_code == 404
+
+
+def test_the_admin_without_its_slash_still_leads_to_the_admin(client) -> None:
+    response = client.get("/admin")
+    assert (response.status_code, response["Location"]) == (301, "/admin/")

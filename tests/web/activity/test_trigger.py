@@ -190,3 +190,12 @@ def test_rate_limit_does_not_leak_between_users(student, auth_client) -> None:
     _fill_minute_window(student, 30, spread_from=50)
     assert auth_client(student).post(URL, BODY, format="json").status_code == 429
     assert auth_client(StudentFactory()).post(URL, BODY, format="json").status_code == 201
+
+
+def test_a_misspelt_field_is_a_400_naming_it_not_a_silent_drop(student, auth_client) -> None:
+    response = auth_client(student).post(
+        URL, {"action": "ui.click", "entityType": "profile", "entityId": 5}, format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"entityType", "entityId"}
+    assert not ActivityLog.objects.filter(user=student).exists()

@@ -264,3 +264,14 @@ def test_a_tutor_account_without_a_profile_gets_404(auth_client) -> None:
         response = getattr(client, method)(url, {}, format="json")
         assert response.status_code == 404, (method, url, response.content)
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_availability_refuses_a_misspelt_slot_field(tutor, auth_client) -> None:
+    client = auth_client(tutor.user)
+    response = client.put(
+        "/api/me/availability/", {"slots": [{"weekday": 1, "start": "09:00", "end": "10:00", "until": "x"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["slots.0.until"]
+    assert client.get("/api/me/availability/").json()["slots"] == []
