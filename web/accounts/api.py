@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,7 +24,7 @@ from web.accounts.models import Role, User
 from web.accounts.services import login_attempt, registration_attempt, user_register
 from web.core.catalogues import is_language, is_time_zone
 from web.core.identity import client_address
-from web.core.schema import ERROR_RESPONSE, error_example, validation_example
+from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, TOKEN_NOT_VALID, error_example, validation_example
 from web.core.serializers import StrictSerializer
 
 
@@ -36,7 +42,7 @@ _USER_EXAMPLE = {
     "role": "tutor",
     "timezone": "Europe/Kyiv",
     "language": "uk",
-    "date_joined": "2026-01-05T09:30:00+00:00",
+    "date_joined": "2026-01-05T09:30:00Z",
 }
 
 
@@ -104,15 +110,18 @@ class MeApi(APIView):
         responses={200: UserOutputSerializer, 401: ERROR_RESPONSE},
         examples=[
             OpenApiExample("me", response_only=True, status_codes=["200"], value=_USER_EXAMPLE),
-            error_example(
-                "not authenticated", "401", "not_authenticated", "Authentication credentials were not provided."
-            ),
+            NOT_AUTHENTICATED,
+            TOKEN_NOT_VALID,
         ],
     )
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)
 
 
+_TOKEN_PAIR = inline_serializer(
+    "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()}
+)
+_ACCESS_TOKEN = inline_serializer("AccessToken", {"access": serializers.CharField()})
 _token_errors = {
     400: ERROR_RESPONSE,
     401: OpenApiResponse(ERROR_RESPONSE.response, description="Wrong email or password, or an invalid token"),
@@ -132,7 +141,7 @@ _login_errors = {
 @extend_schema_view(
     post=extend_schema(
         summary="Log in: email + password -> access and refresh JWT",
-        responses={200: OpenApiResponse(description="`{access, refresh}`"), **_login_errors},
+        responses={200: _TOKEN_PAIR, **_login_errors},
         examples=[
             OpenApiExample("credentials", request_only=True, value={"email": "olena@example.com", "password": "..."}),
             OpenApiExample(
@@ -169,7 +178,7 @@ class RefreshSerializer(TokenRefreshSerializer):
 @extend_schema_view(
     post=extend_schema(
         summary="Exchange a refresh token for a new access token",
-        responses={200: OpenApiResponse(description="`{access}`"), **_token_errors},
+        responses={200: _ACCESS_TOKEN, **_token_errors},
         examples=[
             OpenApiExample("refresh", request_only=True, value={"refresh": "eyJ..."}),
             OpenApiExample("access", response_only=True, status_codes=["200"], value={"access": "eyJ..."}),

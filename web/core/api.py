@@ -81,8 +81,22 @@ class ReadinessApi(APIView):
                     "failing": ["redis"],
                     "checks": {
                         "postgres": {"ok": True, "latency_ms": 0.8, "error": None},
-                        "redis": {"ok": False, "latency_ms": 1.2, "error": "ConnectionError: ..."},
+                        "redis": {"ok": False, "latency_ms": 1.2, "error": "ConnectionError"},
                         "opensearch": {"ok": True, "latency_ms": 2.1, "error": None},
+                    },
+                },
+            ),
+            OpenApiExample(
+                "search engine slow",
+                status_codes=["503"],
+                response_only=True,
+                value={
+                    "status": "unavailable",
+                    "failing": ["opensearch"],
+                    "checks": {
+                        "postgres": {"ok": True, "latency_ms": 0.8, "error": None},
+                        "redis": {"ok": True, "latency_ms": 0.4, "error": None},
+                        "opensearch": {"ok": False, "latency_ms": 1001.3, "error": "ConnectionTimeout"},
                     },
                 },
             ),

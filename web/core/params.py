@@ -23,13 +23,14 @@ def query_input(params: QueryDict, serializer_class: type[serializers.Serializer
     """The single values of `params` for `serializer_class`'s fields; raises ValidationError
     naming every unknown or repeated parameter."""
     known = serializer_class._declared_fields  # type: ignore[attr-defined]
+    expected = f"expected one of: {', '.join(known)}" if known else "this endpoint takes none"
     data: dict[str, str] = {}
     errors: dict[str, list[str]] = {}
     for name in params:
         values = params.getlist(name)
         if name not in known:
             if name not in _ALWAYS_ALLOWED:
-                errors[name[:_NAME_SHOWN]] = [f"Unknown parameter; expected one of: {', '.join(known)}."]
+                errors[name[:_NAME_SHOWN]] = [f"Unknown parameter; {expected}."]
         elif len(values) > 1:
             errors[name] = ["Give this parameter once."]
         elif values[0].strip():

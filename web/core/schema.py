@@ -49,6 +49,14 @@ def error_example(name: str, status: str, code: str, message: str) -> OpenApiExa
     return OpenApiExample(name, response_only=True, status_codes=[status], value=_body(code, message))
 
 
+NOT_AUTHENTICATED = error_example(
+    "not authenticated", "401", "not_authenticated", "Authentication credentials were not provided."
+)
+TOKEN_NOT_VALID = error_example(
+    "expired token", "401", "token_not_valid", "Given token not valid for any token type"
+)
+
+
 class StatelessJwtScheme(OpenApiAuthenticationExtension):
     """The public marketplace reads the same Bearer access token as every other endpoint,
     only without loading the user (JWTStatelessUserAuthentication). It refers to the one

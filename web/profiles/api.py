@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from web.core.cursor import InvalidCursor, cursor_decode, cursor_encode
 from web.core.params import query_input
-from web.core.schema import ERROR_RESPONSE, error_example, validation_example
+from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, error_example, validation_example
 from web.core.serializers import StrictSerializer
 from web.profiles import services
 from web.profiles.editable import ProfileInputSerializer, profile_editable_data
@@ -25,6 +25,7 @@ from web.profiles.selectors import profile_snapshots, subject_catalogue, tutor_i
 FORBIDDEN = error_example(
     "not a tutor", "403", "permission_denied", "Only tutor accounts have a tutor profile."
 )
+NO_PROFILE = error_example("no profile", "404", "not_found", "This account has no tutor profile.")
 TOO_MANY = error_example(
     "rate limited", "429", "rate_limited", "Autosave is limited to one save every 10 seconds."
 )
@@ -54,7 +55,7 @@ _PROFILE_EXAMPLE: dict[str, Any] = {
     "version": 5,
     "listed": True,
     "missing_for_listing": [],
-    "updated_at": "2026-02-15T10:22:33+00:00",
+    "updated_at": "2026-02-15T10:22:33Z",
 }
 
 
@@ -127,7 +128,9 @@ class ProfileMeApi(APIView):
         responses={200: ProfileOutputSerializer, **_ERRORS},
         examples=[
             OpenApiExample("profile", response_only=True, status_codes=["200"], value=_PROFILE_EXAMPLE),
+            NOT_AUTHENTICATED,
             FORBIDDEN,
+            NO_PROFILE,
         ],
     )
     def get(self, request: Request) -> Response:
@@ -158,6 +161,15 @@ class ProfileMeApi(APIView):
         return Response(render_profile(profile))
 
 
+class SnapshotSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "ProfileSnapshot"
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField(source="timestamp")
+    before = serializers.JSONField(source="metadata.before", help_text="The profile as it was.")
+
+
 class SnapshotListApi(APIView):
     permission_classes = [IsTutor]
     SALT = "profiles.snapshots"
@@ -169,19 +181,11 @@ class SnapshotListApi(APIView):
         cursor = serializers.CharField(required=False, max_length=512)
         page_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
 
-    class SnapshotSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ProfileSnapshot"
-
-        id = serializers.IntegerField()
-        created_at = serializers.DateTimeField(source="timestamp")
-        before = serializers.JSONField(source="metadata.before", help_text="The profile as it was.")
-
     class OutputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ProfileSnapshotPage"
 
-        results = serializers.ListField(child=serializers.DictField())
+        results = SnapshotSerializer(many=True)
         cursor = serializers.CharField(allow_null=True)
         has_more = serializers.BooleanField()
 
@@ -192,7 +196,7 @@ class SnapshotListApi(APIView):
         examples=[
             OpenApiExample(
                 "snapshots", response_only=True, status_codes=["200"],
-                value={"results": [{"id": 42, "created_at": "2026-02-15T10:22:33+00:00",
+                value={"results": [{"id": 42, "created_at": "2026-02-15T10:22:33Z",
                                     "before": {"headline": "Old headline"}}],
                        "cursor": "eyJwIjpbNDJdLCJmIjoiLi4uIn0:1t...", "has_more": True},
             ),
@@ -216,7 +220,7 @@ class SnapshotListApi(APIView):
         rows = rows[:size]
         cursor = cursor_encode([rows[-1].pk], salt=self.SALT, bound_to=bound) if has_more else None
         return Response(
-            {"results": self.SnapshotSerializer(rows, many=True).data, "cursor": cursor, "has_more": has_more}
+            {"results": SnapshotSerializer(rows, many=True).data, "cursor": cursor, "has_more": has_more}
         )
 
 
@@ -280,7 +284,12 @@ class AvailabilityApi(APIView):
     @extend_schema(
         summary="The caller's weekly availability (tutor's time zone)",
         responses={200: OutputSerializer, **_ERRORS},
-        examples=[OpenApiExample("slots", response_only=True, status_codes=["200"], value=_example), FORBIDDEN],
+        examples=[
+            OpenApiExample("slots", response_only=True, status_codes=["200"], value=_example),
+            NOT_AUTHENTICATED,
+            FORBIDDEN,
+            NO_PROFILE,
+        ],
     )
     def get(self, request: Request) -> Response:
         return self._render(_own_profile(request))
@@ -315,7 +324,7 @@ class DraftOutputSerializer(serializers.Serializer):
 
 
 _DRAFT_EXAMPLE = {"data": {"headline": "New headline", "privacy": {"show_bio_publicly": False}},
-                  "autosaved_at": "2026-02-15T10:22:33+00:00"}
+                  "autosaved_at": "2026-02-15T10:22:33Z"}
 
 
 def _render_draft(draft: Any) -> dict[str, Any]:
@@ -330,7 +339,12 @@ class DraftApi(APIView):
     @extend_schema(
         summary="The caller's profile draft",
         responses={200: DraftOutputSerializer, **_ERRORS},
-        examples=[OpenApiExample("draft", response_only=True, status_codes=["200"], value=_DRAFT_EXAMPLE), FORBIDDEN],
+        examples=[
+            OpenApiExample("draft", response_only=True, status_codes=["200"], value=_DRAFT_EXAMPLE),
+            NOT_AUTHENTICATED,
+            FORBIDDEN,
+            NO_PROFILE,
+        ],
     )
     def get(self, request: Request) -> Response:
         return Response(_render_draft(services.draft_get(request.user)))
@@ -358,7 +372,7 @@ class DraftApi(APIView):
     @extend_schema(
         summary="Discard the draft",
         responses={204: None, **_ERRORS},
-        examples=[FORBIDDEN],
+        examples=[NOT_AUTHENTICATED, FORBIDDEN, NO_PROFILE],
     )
     def delete(self, request: Request) -> Response:
         services.draft_discard(user=request.user, request=request)
@@ -383,7 +397,9 @@ class DraftDiffApi(APIView):
                 "dirty", response_only=True, status_codes=["200"],
                 value={"dirty": ["headline", "privacy.show_bio_publicly", "subjects"]},
             ),
+            NOT_AUTHENTICATED,
             FORBIDDEN,
+            NO_PROFILE,
         ],
     )
     def get(self, request: Request) -> Response:
@@ -416,6 +432,12 @@ class SubjectListApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
+    class InputSerializer(serializers.Serializer):
+        """No parameters: the whole catalogue (a few dozen subjects, kept by the admin)."""
+
+        class Meta:
+            ref_name = "SubjectListQuery"
+
     class OutputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "Subject"
@@ -427,14 +449,20 @@ class SubjectListApi(APIView):
 
     @extend_schema(
         summary="The subject catalogue",
-        description="The slugs accepted in `subjects` and the `subject` filter, named in Ukrainian, English, Polish.",
-        responses={200: OutputSerializer(many=True)},
+        description=(
+            "The slugs accepted in `subjects` and the `subject` filter, named in Ukrainian, English, Polish. "
+            "The whole catalogue in one response: it is a short list kept in the admin."
+        ),
+        responses={200: OutputSerializer(many=True), 400: ERROR_RESPONSE},
         examples=[
             OpenApiExample(
                 "subjects", response_only=True, status_codes=["200"],
-                value=[{"slug": "math", "name_uk": "Математика", "name_en": "Mathematics", "name_pl": "Matematyka"}],
-            )
+                value={"slug": "math", "name_uk": "Математика", "name_en": "Mathematics", "name_pl": "Matematyka"},
+            ),
+            validation_example("page_size", "Unknown parameter; this endpoint takes none."),
+            validation_example("search", "Unknown parameter; this endpoint takes none."),
         ],
     )
     def get(self, request: Request) -> Response:
+        query_input(request.query_params, self.InputSerializer)
         return Response(self.OutputSerializer(subject_catalogue(), many=True).data)

@@ -235,6 +235,12 @@ def test_subject_catalogue_is_public(api_client) -> None:
     assert {"math", "physics", "computer-science", "music"} <= set(slugs)
 
 
+def test_subject_catalogue_refuses_a_parameter_it_does_not_take(api_client) -> None:
+    response = api_client.get("/api/subjects/", {"page_size": 5})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"page_size": ["Unknown parameter; this endpoint takes none."]}
+
+
 def test_snapshot_list_walks_every_snapshot_once(tutor, auth_client) -> None:
     client = auth_client(tutor.user)
     for n in range(5):
