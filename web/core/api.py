@@ -21,6 +21,24 @@ _check = inline_serializer(
 )
 
 
+_HEALTHY_LATENCY_MS = {"postgres": 0.8, "redis": 0.4, "opensearch": 2.1}
+
+
+def _readiness_example(name: str, failing: dict[str, tuple[float, str]]) -> OpenApiExample:
+    """A readiness answer in which the services of `failing` (latency, error class) fail."""
+    checks = {
+        service: {"ok": service not in failing, "latency_ms": failing.get(service, (latency,))[0],
+                  "error": failing[service][1] if service in failing else None}
+        for service, latency in _HEALTHY_LATENCY_MS.items()
+    }
+    return OpenApiExample(
+        name,
+        status_codes=["503" if failing else "200"],
+        response_only=True,
+        value={"status": "unavailable" if failing else "ok", "failing": list(failing), "checks": checks},
+    )
+
+
 class HealthApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -58,48 +76,9 @@ class ReadinessApi(APIView):
         description="503 names each failing service in `failing`; every check reports its latency.",
         responses={200: OutputSerializer, 503: OutputSerializer},
         examples=[
-            OpenApiExample(
-                "ready",
-                status_codes=["200"],
-                response_only=True,
-                value={
-                    "status": "ok",
-                    "failing": [],
-                    "checks": {
-                        "postgres": {"ok": True, "latency_ms": 0.8, "error": None},
-                        "redis": {"ok": True, "latency_ms": 0.4, "error": None},
-                        "opensearch": {"ok": True, "latency_ms": 2.1, "error": None},
-                    },
-                },
-            ),
-            OpenApiExample(
-                "redis down",
-                status_codes=["503"],
-                response_only=True,
-                value={
-                    "status": "unavailable",
-                    "failing": ["redis"],
-                    "checks": {
-                        "postgres": {"ok": True, "latency_ms": 0.8, "error": None},
-                        "redis": {"ok": False, "latency_ms": 1.2, "error": "ConnectionError"},
-                        "opensearch": {"ok": True, "latency_ms": 2.1, "error": None},
-                    },
-                },
-            ),
-            OpenApiExample(
-                "search engine slow",
-                status_codes=["503"],
-                response_only=True,
-                value={
-                    "status": "unavailable",
-                    "failing": ["opensearch"],
-                    "checks": {
-                        "postgres": {"ok": True, "latency_ms": 0.8, "error": None},
-                        "redis": {"ok": True, "latency_ms": 0.4, "error": None},
-                        "opensearch": {"ok": False, "latency_ms": 1001.3, "error": "ConnectionTimeout"},
-                    },
-                },
-            ),
+            _readiness_example("ready", {}),
+            _readiness_example("redis down", {"redis": (1.2, "ConnectionError")}),
+            _readiness_example("search engine slow", {"opensearch": (1001.3, "ConnectionTimeout")}),
         ],
     )
     def get(self, request: Request) -> Response:
