@@ -225,3 +225,35 @@ def test_buffered_timestamp_survives_a_slow_drain(student) -> None:
     activity_drain_buffer_task()
     assert ActivityLog.objects.get().timestamp <= queued_at
     assert queued_at - ActivityLog.objects.get().timestamp < timedelta(seconds=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_direct_writer_drops_new_events_and_says_so(caplog) -> None:
+    import uuid
+
+    import psycopg
+    from django.db import connection
+
+    def payload(n: int) -> str:
+        fields = services._event_fields(
+            None, "marketplace.search", entity_type="", entity_id=None, metadata={"n": n},
+            request=None, status_code=200, duration_ms=None,
+        )
+        return services._to_payload({**fields, "event_id": uuid.uuid4()})
+
+    writer = services.DirectWriter(capacity=2, batch_size=1)
+    with psycopg.connect(**connection.get_connection_params()) as holder:
+        holder.execute(f"LOCK TABLE {ActivityLog._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        assert writer.submit(payload(0))
+        deadline = time.monotonic() + 10
+        while writer._queue.qsize() and time.monotonic() < deadline:  # the thread took it and waits
+            time.sleep(0.01)
+        assert writer.submit(payload(1)) and writer.submit(payload(2))  # the queue is full now
+        with caplog.at_level("ERROR", logger="mash.activity"):
+            assert not writer.submit(payload(3))
+        holder.rollback()
+    assert writer.flush(30)
+    assert sorted(e.metadata["n"] for e in ActivityLog.objects.all()) == [0, 1, 2]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "activity events dropped: Redis unreachable and the direct writer is full"
+    ]
