@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
-from django.views.generic import RedirectView
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from web.core.api import HealthApi, ReadinessApi
@@ -17,11 +17,18 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
 
+def _with_slash(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+
+
 urlpatterns = [
     path("api/", include(api_patterns)),
     path("metrics", metrics_view, name="metrics"),
+    # APPEND_SLASH is off for the API; the admin's pages, typed into an address bar, still
+    # find their slash.
+    re_path(r"^admin(?:/.*[^/])?$", _with_slash),
     path("admin/", admin.site.urls),
-    path("admin", RedirectView.as_view(url="/admin/", permanent=True)),  # a browser's address bar
 ]
 
 handler400 = "web.core.errors.handler400"

@@ -7,6 +7,7 @@ reach the index because it is not in the public profile to begin with.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.db.models import QuerySet
@@ -53,16 +54,23 @@ class TutorIndexer:
 
     definition: IndexDefinition = TUTORS
 
+    # A rebuild or reconcile run holds one indexer for minutes: its copy of the catalogue
+    # is read again after this long, so a subject renamed meanwhile is not written back
+    # with its old names (at the same version, which an index write lets through).
+    SUBJECT_NAMES_TTL_SECONDS = 2.0
+
     def __init__(self) -> None:
         self._subject_names: dict[str, str] | None = None
+        self._subject_names_at = 0.0
 
     def subject_names(self) -> dict[str, str]:
-        """slug -> "name_uk name_en name_pl aliases", loaded once per indexer instance."""
-        if self._subject_names is None:
+        """slug -> "name_uk name_en name_pl aliases" (one small query per TTL at most)."""
+        if self._subject_names is None or time.monotonic() - self._subject_names_at > self.SUBJECT_NAMES_TTL_SECONDS:
             self._subject_names = {
                 s.slug: " ".join(filter(None, [s.name_uk, s.name_en, s.name_pl, s.aliases]))
                 for s in Subject.objects.all()
             }
+            self._subject_names_at = time.monotonic()
         return self._subject_names
 
     @staticmethod

@@ -33,7 +33,14 @@ from indexer.models import TutorOutbox
 from indexer.reconcile import reconcile
 from indexer.sync import write_document
 from search.client import write_client
-from search.index_admin import alias_state, aliases_update, index_create, index_drop, index_fingerprint
+from search.index_admin import (
+    alias_state,
+    aliases_update,
+    fields_refused,
+    index_create,
+    index_drop,
+    index_fingerprint,
+)
 from web.profiles.models import TutorProfile
 from web.profiles.selectors import listed_profiles
 
@@ -271,12 +278,13 @@ def rollback(client: OpenSearch | None = None) -> str:
         if not older:
             raise RuntimeError("no previous index kept to roll back to")
         previous = older[-1]
-        if index_fingerprint(client, previous) != definition.fingerprint():
+        refused = fields_refused(client, previous, definition)
+        if refused:
             # Its mapping refuses the documents this code writes: every index task, and
             # the repair below, would fail on it, and it could never be brought up to date.
             raise RuntimeError(
-                f"the previous index {previous} was built from another mapping than this code's; "
-                "rebuild instead (search_index rebuild)"
+                f"the previous index {previous} was built from another mapping than this code's "
+                f"({', '.join(refused)}); rebuild instead (search_index rebuild)"
             )
         if previous not in state.write:
             aliases_update(client, [{"add": {"index": previous, "alias": definition.write_alias}}])

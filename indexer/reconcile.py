@@ -64,9 +64,11 @@ def reconcile(
 ) -> ReconcileReport:
     """Find missing, stale, orphaned and hidden-but-indexed documents and repair them.
 
-    Checks the indices searches read, or `indices` (which must be behind the write
-    alias, as a rollback's target is before it is read). Repairs write to every index
-    behind the write alias.
+    Checks the indices searches read, and repairs every index behind the write alias
+    (clearing the repaired tutors' outbox rows). Or checks and repairs only `indices`
+    (a rebuild's new index, a rollback's target), which must be behind the write alias
+    so that changes made meanwhile reach them too; the other indices are left alone
+    (an older index may not even accept documents of the current mapping).
     """
     client = client or write_client()
     indexer = TutorIndexer()
@@ -75,8 +77,10 @@ def reconcile(
     # What searches see. An index that only sits behind the write alias is a rebuild
     # in progress (or one that died): partial by design, and replaced by the next rebuild.
     live = indices if indices is not None else alias_state(client, indexer.definition).read
-    if indices is not None and not set(indices) <= set(targets):
-        raise ValueError(f"{indices} are not all behind {indexer.definition.write_alias}, repairs would miss them")
+    if indices is not None:
+        if not set(indices) <= set(targets):
+            raise ValueError(f"{indices} are not all behind {indexer.definition.write_alias}, repairs would miss them")
+        client.indices.refresh(index=",".join(indices))  # just written: make it all searchable
     if not targets or not live:
         return report
     per_index = [index_versions(client, index) for index in live]
@@ -97,12 +101,13 @@ def reconcile(
             report.hidden.append(tutor_id)
 
     if repair:
+        only = indices
         for kind in ("missing", "stale", "hidden"):
             for tutor_id in getattr(report, kind):
-                tutor_sync(tutor_id, indexer=indexer, client=client)
+                tutor_sync(tutor_id, indexer=indexer, client=client, only=only)
                 metrics.DRIFT_REPAIRED.labels(kind).inc()
         for tutor_id in report.orphaned:
-            for index in targets:
+            for index in only or targets:
                 write_document(client, index, tutor_id, None, None)
             metrics.DRIFT_REPAIRED.labels("orphaned").inc()
     if any(report.counts().values()):

@@ -54,12 +54,16 @@ def write_document(client: OpenSearch, index: str, doc_id: int, doc: dict[str, A
     return outcome
 
 
-def tutor_sync(tutor_id: int, indexer: TutorIndexer | None = None, client: OpenSearch | None = None) -> str:
+def tutor_sync(
+    tutor_id: int, indexer: TutorIndexer | None = None, client: OpenSearch | None = None,
+    only: list[str] | None = None,
+) -> str:
     """Make the index agree with the database for one tutor; idempotent.
 
     Reads the DB first and resolves the write alias afterwards, so a rebuild that
     starts in between still receives this state (its bulk load reads the DB later).
-    Clears the tutor's outbox row only if no newer change arrived meanwhile.
+    Clears the tutor's outbox row only if no newer change arrived meanwhile. With
+    `only`, writes those indices alone and leaves the outbox row to the index task.
     """
     client = client or write_client()
     token = outbox_token(tutor_id)
@@ -72,7 +76,7 @@ def tutor_sync(tutor_id: int, indexer: TutorIndexer | None = None, client: OpenS
         profile = indexer.queryset().filter(pk=tutor_id).first()
         doc = indexer.extract_document(profile) if profile is not None else None
         version = profile.version if profile is not None else None
-        targets = write_targets(client, indexer.definition)
+        targets = only if only is not None else write_targets(client, indexer.definition)
         if not targets:
             raise IndexMissingError(f"no index behind {indexer.definition.write_alias}")
         outcome, failures = "absent", []
@@ -88,6 +92,6 @@ def tutor_sync(tutor_id: int, indexer: TutorIndexer | None = None, client: OpenS
         current = TutorProfile.objects.filter(pk=tutor_id).values_list("version", flat=True).first()
         if current == version:
             break
-    if token is not None and outbox_done(tutor_id, token[1]):
+    if only is None and token is not None and outbox_done(tutor_id, token[1]):
         metrics.COMMIT_TO_INDEXED.observe((timezone.now() - token[0]).total_seconds())
     return outcome

@@ -39,13 +39,23 @@ def index_tutor_task(self, tutor_id: int) -> str:
             "index task failed, will retry",
             extra={"tutor_id": tutor_id, "error": str(exc)[:300], "retries": self.request.retries},
         )
-        delay = retry_delay(self.request.retries)
-        try:
-            outbox_failed(tutor_id, f"{reason}: {exc}", retry_in=delay)
-        except DatabaseError:
-            pass
-        # After the last retry the outbox row stays; catch-up dispatches it again later.
+        delay = record_failed_attempt(tutor_id, f"{reason}: {exc}", self.request.retries)
         raise self.retry(exc=exc, countdown=delay) from exc
+
+
+def record_failed_attempt(tutor_id: int, error: str, retries: int) -> float:
+    """Note the failure on the outbox row and return the delay of the next attempt.
+
+    The row counts as dispatched until that attempt is due, so catch-up does not start
+    a second chain beside it. After the last retry none is scheduled: the row is due at
+    once and catch-up dispatches it again (after INDEX_REDISPATCH_AFTER_SECONDS).
+    """
+    delay = retry_delay(retries)
+    try:
+        outbox_failed(tutor_id, error, retry_in=delay if retries < MAX_RETRIES else 0.0)
+    except DatabaseError:
+        pass
+    return delay
 
 
 @shared_task(acks_late=True)

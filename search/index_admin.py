@@ -45,6 +45,18 @@ def index_fingerprint(client: OpenSearch, name: str) -> str | None:
     return fingerprint if isinstance(fingerprint, str) else None
 
 
+def fields_refused(client: OpenSearch, name: str, definition: IndexDefinition) -> list[str]:
+    """Fields of `definition` that index `name` would refuse: missing from its strict
+    mapping, or mapped with another type. Empty when it takes this code's documents
+    (its analysis may still differ: that changes how it matches, not what it accepts)."""
+    mapped = client.indices.get_mapping(index=name).get(name, {}).get("mappings", {}).get("properties", {})
+    return sorted(
+        field
+        for field, spec in definition.mapping["properties"].items()
+        if field not in mapped or mapped[field].get("type", "object") != spec.get("type", "object")
+    )
+
+
 def write_targets(client: OpenSearch, definition: IndexDefinition) -> list[str]:
     """Concrete indices behind the write alias: one normally, two while a rebuild runs."""
     try:

@@ -142,6 +142,21 @@ def test_a_long_lived_indexer_does_not_write_a_renamed_subject_s_old_names(opens
     assert not TutorOutbox.objects.filter(tutor_id=teaches.pk).exists()
 
 
+def test_an_indexer_reads_the_catalogue_again_after_a_while(opensearch) -> None:
+    from indexer.documents import TutorIndexer
+
+    teaches = TutorProfileFactory(subjects=["math"])
+    indexer = TutorIndexer()
+    indexer.subject_names()
+    subject = Subject.objects.get(slug="math")
+    subject.aliases = f"{subject.aliases} zetetics"
+    subject.save()
+    TutorOutbox.objects.all().delete()  # the rename's index tasks already ran
+    indexer._subject_names_at -= indexer.SUBJECT_NAMES_TTL_SECONDS + 1  # later in a long reconcile run
+    tutor_sync(teaches.pk, indexer=indexer)
+    assert "zetetics" in _doc(teaches.pk)["subject_names"]
+
+
 def test_an_index_refusing_a_write_does_not_keep_the_others_stale(opensearch) -> None:
     from search.index_admin import aliases_update
 
@@ -223,3 +238,18 @@ def test_a_failed_attempt_waiting_for_its_retry_is_not_dispatched_again(opensear
     assert claimed == [lost.pk]
     row = TutorOutbox.objects.get(tutor_id=waiting.pk)
     assert (row.attempts, row.last_error) == (1, "ConnectionError: engine down")
+
+
+def test_a_failing_index_task_is_due_for_catch_up_only_when_it_stops_retrying(opensearch) -> None:
+    from indexer.tasks import MAX_RETRIES, record_failed_attempt
+
+    tutor = TutorProfileFactory()
+    services.profile_update(user=tutor.user, data={"headline": "Changed"})
+    before = timezone.now()
+    delay = record_failed_attempt(tutor.pk, "ConnectionError: engine down", retries=MAX_RETRIES - 1)
+    row = TutorOutbox.objects.get(tutor_id=tutor.pk)
+    assert row.dispatched_at >= before + timedelta(seconds=delay)  # waits for the scheduled retry
+    record_failed_attempt(tutor.pk, "ConnectionError: engine down", retries=MAX_RETRIES)
+    row.refresh_from_db()
+    assert before <= row.dispatched_at <= timezone.now()  # no retry follows: catch-up's turn
+    assert row.attempts == 2

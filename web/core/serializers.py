@@ -12,8 +12,14 @@ class StrictSerializer(serializers.Serializer):
     misspelt field (`entityType`, `tz`) is a 400, not a write that quietly lost it."""
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key[:64]: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        errors = {key[:64]: ["Unknown field."] for key in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not errors or not isinstance(exc.detail, dict):
+                raise
+            raise serializers.ValidationError({**exc.detail, **errors}) from None
+        if errors:  # every problem at once: the known fields' and the unknown ones
+            raise serializers.ValidationError(errors)
+        return value

@@ -296,7 +296,11 @@ class AvailabilityApi(APIView):
 
     @extend_schema(
         summary="Replace the weekly availability",
-        description="Replace-all. Slots must not overlap on a day; start before end; weekday 0-6.",
+        description=(
+            "Replace-all. The body is `{\"slots\": [...]}` alone (the time zone is the profile's, set with "
+            "`PATCH /api/me/profile/`; `version` is read-only). Slots must not overlap on a day; start before "
+            "end; weekday 0-6."
+        ),
         request=InputSerializer,
         responses={200: OutputSerializer, **_ERRORS},
         examples=[

@@ -270,6 +270,9 @@ def test_registration_refuses_a_misspelt_field(api_client) -> None:
     response = _register(api_client, tz="Europe/Kyiv")
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["tz"]
+    # Named together with the other problems of the same body.
+    both = _register(api_client, tz="Europe/Kyiv", email="not-an-email")
+    assert sorted(both.json()["error"]["fields"]) == ["email", "tz"]
     assert not User.objects.exists()
 
 
@@ -282,6 +285,11 @@ def test_a_url_without_its_trailing_slash_is_a_json_404_not_a_redirect(api_clien
     assert api_client.post("/api/auth/token").status_code == 404
 
 
-def test_the_admin_without_its_slash_still_leads_to_the_admin(client) -> None:
-    response = client.get("/admin")
-    assert (response.status_code, response["Location"]) == (301, "/admin/")
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [("/admin", "/admin/"), ("/admin/login", "/admin/login/"), ("/admin/profiles/subject", "/admin/profiles/subject/"),
+     ("/admin/login?next=/admin/", "/admin/login/?next=/admin/")],
+)
+def test_an_admin_page_without_its_slash_still_leads_to_it(client, path, target) -> None:
+    response = client.get(path)
+    assert (response.status_code, response["Location"]) == (301, target)

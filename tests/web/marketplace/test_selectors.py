@@ -39,12 +39,12 @@ def _catalogue_reads(queries: CaptureQueriesContext) -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_stale_catalogue_is_served_while_it_reloads_in_the_background() -> None:
-    cache = SubjectSlugCache(ttl=0.5)
+    cache = SubjectSlugCache(ttl=60)
     first = cache.slugs()
     assert "math" in first and "astronomy" not in first
     Subject.objects.create(slug="astronomy", name_en="Astronomy", name_uk="Астрономія", name_pl="Astronomia")
     assert cache.slugs() is first  # fresh: the new subject waits for the next load
-    time.sleep(0.6)
+    cache._loaded_at -= cache.ttl + 1  # a minute later
     with CaptureQueriesContext(connection) as queries:
         assert cache.slugs() is first  # stale: served at once, reloaded in another thread
     assert _catalogue_reads(queries) == 0
@@ -90,8 +90,11 @@ def test_concurrent_first_uses_load_the_catalogue_once() -> None:
         loads[0] += 1
         return real_load()
 
+    counting = threading.Lock()
+
     def counted_load_first() -> frozenset[str]:  # a use that found no catalogue loaded
-        cold[0] += 1
+        with counting:
+            cold[0] += 1
         return real_load_first()
 
     cache._load = counted_load  # type: ignore[method-assign]
