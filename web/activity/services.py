@@ -354,7 +354,12 @@ def activity_log_buffered(
         return
     # The push may have reached Redis after all (a timeout after it was applied): the
     # drain's copy and this one share an event_id, and whichever comes second is skipped.
-    transaction.on_commit(lambda: direct_writer.submit(payload), robust=True)
+    # Outside a transaction it is handed over at once: on_commit would first open a
+    # database connection to ask whether one is running (in_atomic_block opens none).
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: direct_writer.submit(payload), robust=True)
+    else:
+        direct_writer.submit(payload)
 
 
 # Moves up to ARGV[1] events from the head of the buffer to the processing list, atomically.
