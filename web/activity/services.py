@@ -210,6 +210,15 @@ def _from_payload(raw: bytes | str) -> ActivityLog:
     )
 
 
+def _buffer_push_all(payloads: list[str]) -> bool:
+    """Append events to the Redis buffer in one command; False if Redis does not take them."""
+    try:
+        redis_client().rpush(BUFFER_KEY, *payloads)
+    except redis.RedisError:
+        return False
+    return True
+
+
 def _buffer_push(payload: str) -> bool:
     url = settings.REDIS_URL
     if time.monotonic() < _buffer_skip_until.get(url, 0.0):
@@ -230,10 +239,13 @@ class DirectWriter:
     One daemon thread per process takes the queued events in batches and stores them
     with `_store` (a repeat of a copy that reached the buffer after all is skipped, a
     refused row is dropped alone). While the database is unreachable too, it retries
-    the batch with a growing pause. The queue is bounded (`capacity`): past it new
-    events are dropped and counted in the log, so an outage of both stores cannot grow
-    memory without bound. At exit the thread gets a few seconds to finish the queue. A
-    forked child starts with an empty queue and its own thread.
+    the batch with a growing pause, and hands it to the Redis buffer as soon as Redis
+    answers again (the drain stores it; event ids make a second copy harmless). The
+    queue is bounded (`capacity`): past it new events are dropped and counted in the
+    log, so an outage of both stores cannot grow memory without bound. At exit the
+    thread gets a few seconds to finish; what is still queued then goes to Redis if it
+    can, and whatever is lost is counted in an error line. A forked child starts with an
+    empty queue and its own thread.
     """
 
     def __init__(self, capacity: int = 10_000, batch_size: int = DRAIN_BATCH_SIZE) -> None:
@@ -277,10 +289,30 @@ class DirectWriter:
             time.sleep(0.01)
         return True
 
+    def at_exit(self, timeout: float = 5.0) -> int:
+        """Give the thread `timeout` seconds, then hand what is still queued to Redis.
+        Returns the number of events lost (and logs it)."""
+        if self.flush(timeout):
+            return 0
+        left: list[str] = []
+        while True:
+            try:
+                left.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        handed = bool(left) and _buffer_push_all(left)
+        for _ in left:
+            self._queue.task_done()
+        lost = self._queue.unfinished_tasks + (0 if handed else len(left))  # the thread's batch, and these
+        if lost:
+            logger.error("activity events lost at exit: neither the database nor Redis took them",
+                         extra={"count": lost})
+        return lost
+
     def _running_queue(self) -> queue.Queue[str]:
         with self._lock:
             if not self._exit_flush_registered:
-                atexit.register(self.flush, 5.0)
+                atexit.register(self.at_exit)
                 self._exit_flush_registered = True
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -313,6 +345,8 @@ class DirectWriter:
                 _store(batch)
                 return
             except DatabaseError as exc:
+                if _buffer_push_all(batch):  # Redis is back: the drain stores them
+                    return
                 logger.warning(
                     "activity events not stored yet, database unavailable",
                     extra={"error": str(exc), "count": len(batch)},

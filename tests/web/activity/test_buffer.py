@@ -229,18 +229,10 @@ def test_buffered_timestamp_survives_a_slow_drain(student) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_full_direct_writer_drops_new_events_and_says_so(caplog) -> None:
-    import uuid
-
     import psycopg
     from django.db import connection
 
-    def payload(n: int) -> str:
-        fields = services._event_fields(
-            None, "marketplace.search", entity_type="", entity_id=None, metadata={"n": n},
-            request=None, status_code=200, duration_ms=None,
-        )
-        return services._to_payload({**fields, "event_id": uuid.uuid4()})
-
+    payload = _event_payload
     writer = services.DirectWriter(capacity=2, batch_size=1)
     with psycopg.connect(**connection.get_connection_params()) as holder:
         holder.execute(f"LOCK TABLE {ActivityLog._meta.db_table} IN ACCESS EXCLUSIVE MODE")
@@ -257,3 +249,69 @@ def test_a_full_direct_writer_drops_new_events_and_says_so(caplog) -> None:
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
         "activity events dropped: Redis unreachable and the direct writer is full"
     ]
+
+
+def _event_payload(n: int) -> str:
+    import uuid
+
+    fields = services._event_fields(
+        None, "marketplace.search", entity_type="", entity_id=None, metadata={"n": n},
+        request=None, status_code=200, duration_ms=None,
+    )
+    return services._to_payload({**fields, "event_id": uuid.uuid4()})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_direct_writer_hands_its_events_to_redis_once_redis_is_back(settings, tmp_path, redis_conn) -> None:
+    from tests.support.db import inserts_fail_like_a_lost_connection
+
+    running = settings.REDIS_URL  # redis_conn: the test run's Redis
+    down = EmbeddedRedis(tmp_path / "redis").start()
+    settings.REDIS_URL = down.url
+    down.stop()
+    writer = services.DirectWriter()
+    with inserts_fail_like_a_lost_connection(ActivityLog._meta.db_table):
+        assert writer.submit(_event_payload(1))
+        assert not writer.flush(1.0)  # neither store takes it: kept, tried again
+        settings.REDIS_URL = running  # Redis is back, the database is not
+        assert writer.flush(30)
+        assert redis_conn.llen(services.BUFFER_KEY) == 1
+    assert services.activity_buffer_drain() == 1
+    assert [e.metadata["n"] for e in ActivityLog.objects.all()] == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_neither_store_takes_by_exit_are_counted_as_lost(settings, tmp_path, caplog) -> None:
+    from tests.support.db import inserts_fail_like_a_lost_connection
+
+    down = EmbeddedRedis(tmp_path / "redis").start()
+    settings.REDIS_URL = down.url
+    down.stop()
+    writer = services.DirectWriter(batch_size=1)
+    with inserts_fail_like_a_lost_connection(ActivityLog._meta.db_table):
+        for n in range(3):
+            assert writer.submit(_event_payload(n))
+        with caplog.at_level("ERROR", logger="mash.activity"):
+            assert writer.at_exit(timeout=0.5) == 3  # one in the thread's hands, two queued
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "activity events lost at exit: neither the database nor Redis took them"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_at_exit_what_is_still_queued_goes_to_redis(settings, redis_conn) -> None:
+    import psycopg
+    from django.db import connection
+
+    writer = services.DirectWriter(batch_size=1)
+    with psycopg.connect(**connection.get_connection_params()) as holder:
+        holder.execute(f"LOCK TABLE {ActivityLog._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        for n in range(3):
+            assert writer.submit(_event_payload(n))
+        # One waits for the table in the thread's hands; the two queued are handed to Redis.
+        assert writer.at_exit(timeout=0.5) == 1
+        assert redis_conn.llen(services.BUFFER_KEY) == 2
+        holder.rollback()
+    assert writer.flush(30)
+    assert services.activity_buffer_drain() == 2
+    assert sorted(e.metadata["n"] for e in ActivityLog.objects.all()) == [0, 1, 2]
