@@ -7,7 +7,9 @@ so /metrics aggregates every process.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import redis
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,6 +20,8 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 REQUESTS = Counter(
     "mash_http_requests_total", "HTTP requests by method, route and status", ["method", "route", "status"]
@@ -42,15 +46,44 @@ def observe_request(method: str, route: str, status: int, duration_ms: float) ->
     REQUEST_DURATION.labels(method, route).observe(duration_ms / 1000)
 
 
+class RedisBufferCollector(Collector):
+    """Backlog of the Redis lists that hold events and telemetry until they are drained
+    into PostgreSQL, read at scrape time: it grows while the database is down, and an
+    alert on it comes before Redis runs out of memory."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from web.activity.services import BUFFER_KEY, PROCESSING_KEY
+        from web.core.redis_client import redis_client
+        from web.marketplace.services import METRICS_BUFFER_KEY
+
+        gauge = GaugeMetricFamily("mash_redis_buffer_length", "Entries waiting in a Redis buffer", labels=["buffer"])
+        try:
+            client = redis_client()
+            gauge.add_metric(["activity"], client.llen(BUFFER_KEY) + client.llen(PROCESSING_KEY))
+            gauge.add_metric(["marketplace_metrics"], client.llen(METRICS_BUFFER_KEY))
+        except redis.RedisError:  # Redis may be down; /metrics must still answer
+            return
+        yield gauge
+
+
+_buffer_collector = RedisBufferCollector()
+_buffer_collector_registered = False
+
+
 def _registry() -> CollectorRegistry:
+    global _buffer_collector_registered
     from indexer.metrics import OutboxCollector, register_collectors
 
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         registry.register(OutboxCollector())
+        registry.register(_buffer_collector)
         return registry
     register_collectors()
+    if not _buffer_collector_registered:
+        DEFAULT_REGISTRY.register(_buffer_collector)
+        _buffer_collector_registered = True
     return DEFAULT_REGISTRY
 
 

@@ -37,8 +37,9 @@ SLOW_WARNING_MS = 150.0
 SLOW_ERROR_MS = 300.0
 _METRICS_BACKOFF_SECONDS = 5.0
 _metrics_skip_until = 0.0
-# What the database says about a row itself (not about being reachable).
-_REFUSED = (DataError, IntegrityError)
+# What is wrong with a row itself (not with the database being reachable): refused by
+# the database, or by the field's conversion before it is sent (a malformed value).
+_REFUSED = (DataError, IntegrityError, ValueError, TypeError)
 
 
 @dataclass

@@ -88,3 +88,19 @@ def test_an_invented_method_does_not_add_a_metric_series(api_client) -> None:
     assert requests_with("other") == before + 2
     names = {s.labels.get("method") for m in REGISTRY.collect() for s in m.samples}
     assert not names & {"QWERTY123", "ZZTOP"}
+
+
+@pytest.mark.django_db
+def test_metrics_show_the_redis_buffers_backlog(api_client) -> None:
+    from web.core.redis_client import redis_client
+    from web.marketplace.services import METRICS_BUFFER_KEY
+
+    client = redis_client()
+    client.delete(METRICS_BUFFER_KEY)
+    client.rpush(METRICS_BUFFER_KEY, "{}", "{}", "{}")
+    try:
+        body = api_client.get("/metrics").content.decode()
+    finally:
+        client.delete(METRICS_BUFFER_KEY)
+    assert 'mash_redis_buffer_length{buffer="marketplace_metrics"} 3.0' in body
+    assert 'mash_redis_buffer_length{buffer="activity"}' in body

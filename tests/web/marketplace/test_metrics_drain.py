@@ -32,6 +32,16 @@ def test_a_row_the_database_refuses_does_not_take_the_batch_with_it(clean_buffer
     assert redis_client().llen(METRICS_BUFFER_KEY) == 0
 
 
+@pytest.mark.django_db
+def test_a_row_with_a_value_its_column_cannot_take_is_dropped_alone(clean_buffers) -> None:
+    malformed = json.loads(_raw("malformed"))
+    malformed["status_code"] = "two hundred"  # fails in the field's conversion, before the database
+    redis_client().rpush(METRICS_BUFFER_KEY, _raw("first"), json.dumps(malformed), _raw("last"))
+    assert marketplace_metrics_drain() == 2
+    assert sorted(MarketplaceMetrics.objects.values_list("search", flat=True)) == ["first", "last"]
+    assert redis_client().llen(METRICS_BUFFER_KEY) == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_the_database_cannot_take_goes_back_to_the_buffer(clean_buffers) -> None:
     redis_client().rpush(METRICS_BUFFER_KEY, _raw("a"), _raw("b"), _raw("c"))
