@@ -46,14 +46,22 @@ class Rate:
             raise ValueError("Rate.period_seconds must be positive")
 
 
-# KEYS: one sorted set per rate. ARGV: now, member, then limit and period of each key.
-# Returns nil when the hit is accepted (and recorded in every set), else the seconds
-# to wait as a string (a Lua number would be truncated to an integer reply).
+# KEYS: one sorted set per rate. ARGV: now ("" for the Redis server's clock), member,
+# then limit and period of each key. The server's clock by default: every web host then
+# counts on one clock, and a host whose clock is ahead can neither purge the others' hits
+# early nor stretch their Retry-After. (Replicated as effects, so TIME is allowed before a
+# write.) Returns nil when the hit is accepted (and recorded in every set), else the
+# seconds to wait as a string (a Lua number would be truncated to an integer reply).
 # Not bound to a client: the pooled client of the current REDIS_URL is passed at each call.
 _SLIDING_LOG = Script(
     None,  # type: ignore[arg-type]
     b"""
 local now = tonumber(ARGV[1])
+if now == nil then
+    if redis.replicate_commands then redis.replicate_commands() end
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
 local wait = 0
 for i, key in ipairs(KEYS) do
     local limit = tonumber(ARGV[1 + 2 * i])
@@ -90,13 +98,15 @@ def rate_limit_hit(scope: str, identity: str, rates: Sequence[Rate], *, now: flo
     Counters live in Redis (settings.REDIS_URL), so limits hold across processes.
     If Redis is unreachable the limiter fails open: returns None and logs a warning.
 
-    `now` (Unix seconds) defaults to the wall clock; tests pass it to step through windows.
+    `now` (Unix seconds) defaults to the Redis server's clock; tests pass it to step
+    through windows.
     """
     if not rates:
         return None
-    at = time.time() if now is None else now
     keys = [_key(scope, identity, rate) for rate in rates]
-    args: list[str | float | int] = [repr(at), f"{at:.6f}:{secrets.token_hex(6)}"]
+    # The member only has to be unique; the score is `now`.
+    member = f"{time.time() if now is None else now:.6f}:{secrets.token_hex(6)}"
+    args: list[str | float | int] = ["" if now is None else repr(now), member]
     for rate in rates:
         args.extend((rate.limit, repr(float(rate.period_seconds))))
     try:

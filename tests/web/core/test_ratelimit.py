@@ -142,3 +142,15 @@ def test_fails_open_when_redis_is_down(settings, tmp_path, scope, caplog) -> Non
     assert pool.connection_kwargs["socket_connect_timeout"] == FAST_TIMEOUT
     assert pool.connection_kwargs["retry"].get_retries() == 0
     assert any("Redis unavailable" in record.getMessage() for record in caplog.records)
+
+
+def test_a_web_host_whose_clock_is_ahead_shares_the_window(scope, monkeypatch) -> None:
+    """Counted on the Redis server's clock: a host an hour ahead neither purges the
+    others' hits (letting an extra one through) nor gets an hour-long Retry-After."""
+    from web.core import ratelimit
+
+    assert rate_limit_hit(scope, "u1", [Rate(1, 60)]) is None
+    real_time = time.time
+    monkeypatch.setattr(ratelimit.time, "time", lambda: real_time() + 3600)
+    wait = rate_limit_hit(scope, "u1", [Rate(1, 60)])
+    assert wait is not None and 0 < wait <= 60
