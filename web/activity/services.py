@@ -256,6 +256,8 @@ class DirectWriter:
         self._queue: queue.Queue[str] = queue.Queue(capacity)
         self._thread: threading.Thread | None = None
         self._dropped = 0
+        self._in_flight: list[str] = []  # the batch the thread is storing
+        self._wake = threading.Event()  # cuts a retry pause short (at exit)
         os.register_at_fork(after_in_child=self._forget_parent)
 
     def _forget_parent(self) -> None:
@@ -264,6 +266,8 @@ class DirectWriter:
         self._lock = threading.Lock()
         self._queue = queue.Queue(self.capacity)
         self._thread = None
+        self._in_flight = []
+        self._wake = threading.Event()
 
     def submit(self, payload: str) -> bool:
         """Queue one event payload; False (and an error log line) if the queue is full."""
@@ -292,6 +296,7 @@ class DirectWriter:
     def at_exit(self, timeout: float = 5.0) -> int:
         """Give the thread `timeout` seconds, then hand what is still queued to Redis.
         Returns the number of events lost (and logs it)."""
+        self._wake.set()  # a thread pausing between retries tries again now
         if self.flush(timeout):
             return 0
         left: list[str] = []
@@ -300,10 +305,13 @@ class DirectWriter:
                 left.append(self._queue.get_nowait())
             except queue.Empty:
                 break
-        handed = bool(left) and _buffer_push_all(left)
+        # The thread's own batch too: if it is stored after all, event ids make the
+        # drain skip the second copy.
+        in_flight = list(self._in_flight)
+        handed = _buffer_push_all(left + in_flight) if left or in_flight else True
         for _ in left:
             self._queue.task_done()
-        lost = self._queue.unfinished_tasks + (0 if handed else len(left))  # the thread's batch, and these
+        lost = 0 if handed else len(left) + len(in_flight)
         if lost:
             logger.error("activity events lost at exit: neither the database nor Redis took them",
                          extra={"count": lost})
@@ -329,16 +337,17 @@ class DirectWriter:
                     batch.append(pending.get_nowait())
                 except queue.Empty:
                     break
+            self._in_flight = batch
             try:
                 self._store_until_taken(batch)
             except Exception:  # never let one batch end the thread
                 logger.exception("activity events dropped by the direct writer", extra={"count": len(batch)})
             finally:
+                self._in_flight = []
                 for _ in batch:
                     pending.task_done()
 
-    @staticmethod
-    def _store_until_taken(batch: list[str]) -> None:
+    def _store_until_taken(self, batch: list[str]) -> None:
         pause = 0.5
         while True:
             try:
@@ -351,7 +360,7 @@ class DirectWriter:
                     "activity events not stored yet, database unavailable",
                     extra={"error": str(exc), "count": len(batch)},
                 )
-                time.sleep(pause)
+                self._wake.wait(pause)
                 pause = min(pause * 2, 30.0)
             finally:
                 connection.close()  # this thread's own connection
@@ -392,8 +401,11 @@ def activity_log_buffered(
     # database connection to ask whether one is running (in_atomic_block opens none).
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(lambda: direct_writer.submit(payload), robust=True)
-    else:
+        return
+    try:
         direct_writer.submit(payload)
+    except Exception:  # e.g. no thread can be started: telemetry never fails the request
+        logger.exception("activity event dropped, the direct writer could not take it")
 
 
 # Moves up to ARGV[1] events from the head of the buffer to the processing list, atomically.

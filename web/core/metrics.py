@@ -7,6 +7,7 @@ so /metrics aggregates every process.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 
 import redis
@@ -59,7 +60,13 @@ class RedisBufferCollector(Collector):
         gauge = GaugeMetricFamily("mash_redis_buffer_length", "Entries waiting in a Redis buffer", labels=["buffer"])
         try:
             client = redis_client()
-            gauge.add_metric(["activity"], client.llen(BUFFER_KEY) + client.llen(PROCESSING_KEY))
+            # One transaction for the activity pair: a drain moving a batch between them
+            # is counted once. (The keys share a hash slot.)
+            pipe = client.pipeline(transaction=True)
+            pipe.llen(BUFFER_KEY)
+            pipe.llen(PROCESSING_KEY)
+            waiting, processing = pipe.execute()
+            gauge.add_metric(["activity"], waiting + processing)
             gauge.add_metric(["marketplace_metrics"], client.llen(METRICS_BUFFER_KEY))
         except redis.RedisError:  # Redis may be down; /metrics must still answer
             return
@@ -68,6 +75,7 @@ class RedisBufferCollector(Collector):
 
 _buffer_collector = RedisBufferCollector()
 _buffer_collector_registered = False
+_registration = threading.Lock()
 
 
 def _registry() -> CollectorRegistry:
@@ -80,10 +88,11 @@ def _registry() -> CollectorRegistry:
         registry.register(OutboxCollector())
         registry.register(_buffer_collector)
         return registry
-    register_collectors()
-    if not _buffer_collector_registered:
-        DEFAULT_REGISTRY.register(_buffer_collector)
-        _buffer_collector_registered = True
+    with _registration:  # two first scrapes at once must not register twice
+        register_collectors()
+        if not _buffer_collector_registered:
+            DEFAULT_REGISTRY.register(_buffer_collector)
+            _buffer_collector_registered = True
     return DEFAULT_REGISTRY
 
 
