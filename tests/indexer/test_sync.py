@@ -212,6 +212,7 @@ def test_availability_reaches_the_index_as_filterable_windows(opensearch) -> Non
 
     assert found(_free(tuesday + 17 * 60, tuesday + 18 * 60))
     assert found(_free(saturday + 10 * 60, saturday + 11 * 60))
+
     assert not found(_free(tuesday + 18 * 60, tuesday + 20 * 60))  # past the slot's end
     assert not found(_free(saturday + 9 * 60, saturday + 10 * 60))  # before it starts
     assert found({"term": {"available_weekdays": 5}})
@@ -222,6 +223,13 @@ def test_availability_reaches_the_index_as_filterable_windows(opensearch) -> Non
     write_client().indices.refresh(index=TUTORS.read_alias)
     assert not found(_free(tuesday + 17 * 60, tuesday + 18 * 60))
     assert _doc(tutor.pk)["available_weekdays"] == []
+
+    # A slot to midnight covers the day's last hour, and not the next day's first.
+    services.availability_replace(user=tutor.user, slots=[{"weekday": 1, "start": "22:00", "end": "24:00"}])
+    tutor_sync(tutor.pk)
+    assert _doc(tutor.pk)["availability_windows"] == [{"gte": tuesday + 22 * 60, "lt": tuesday + 24 * 60}]
+    assert found(_free(tuesday + 23 * 60, tuesday + 24 * 60))
+    assert not found(_free(tuesday + 23 * 60, tuesday + 24 * 60 + 30))
 
 
 def test_a_failed_attempt_waiting_for_its_retry_is_not_dispatched_again(opensearch) -> None:

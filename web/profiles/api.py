@@ -18,7 +18,7 @@ from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, error_example, va
 from web.core.serializers import StrictSerializer
 from web.profiles import services
 from web.profiles.editable import ProfileInputSerializer, profile_editable_data
-from web.profiles.models import TutorProfile
+from web.profiles.models import END_OF_DAY, TutorProfile, slot_end_text
 from web.profiles.permissions import IsTutor
 from web.profiles.selectors import profile_snapshots, subject_catalogue, tutor_is_listed
 
@@ -243,13 +243,31 @@ class SnapshotRestoreApi(APIView):
         return Response(render_profile(profile))
 
 
+class SlotEndField(serializers.TimeField):
+    """HH:MM, where 24:00 is the end of the day (00:00 is refused: it would end before it began)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+    def to_internal_value(self, value: Any) -> Any:
+        if value == "24:00":
+            return END_OF_DAY
+        parsed = super().to_internal_value(value)
+        if parsed == END_OF_DAY:
+            raise serializers.ValidationError("A slot ends after it starts; the end of the day is 24:00.")
+        return parsed
+
+    def to_representation(self, value: Any) -> Any:
+        return slot_end_text(value) if value is not None else None
+
+
 class SlotSerializer(StrictSerializer):
     class Meta:
         ref_name = "AvailabilitySlot"
 
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
     start = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
-    end = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    end = SlotEndField(help_text="HH:MM; 24:00 for a slot that runs to midnight.")
 
 
 class AvailabilityApi(APIView):

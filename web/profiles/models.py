@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -79,8 +81,23 @@ class TutorProfile(models.Model):
         return f"TutorProfile({self.user_id})"
 
 
+# A slot that runs to midnight ends at 24:00, which a time of day cannot hold: it is
+# stored as 00:00, which as an end can only mean the end of the day.
+END_OF_DAY = time(0, 0)
+
+
+def slot_end_minutes(end: time) -> int:
+    """Minutes from the day's start to a slot's end (24:00 is 1440)."""
+    return 24 * 60 if end == END_OF_DAY else end.hour * 60 + end.minute
+
+
+def slot_end_text(end: time) -> str:
+    return "24:00" if end == END_OF_DAY else end.strftime("%H:%M")
+
+
 class AvailabilitySlot(models.Model):
-    """A weekly slot in the tutor's own time zone; weekday 0 is Monday."""
+    """A weekly slot in the tutor's own time zone; weekday 0 is Monday. An `end` of
+    00:00 is the end of the day (shown as 24:00)."""
 
     profile = models.ForeignKey(TutorProfile, on_delete=models.CASCADE, related_name="slots")
     weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)])
@@ -90,12 +107,15 @@ class AvailabilitySlot(models.Model):
     class Meta:
         ordering = ["weekday", "start"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="slot_start_before_end"),
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")) | models.Q(end=END_OF_DAY),
+                name="slot_start_before_end",
+            ),
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="slot_known_weekday"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"
+        return f"{self.weekday} {self.start:%H:%M}-{slot_end_text(self.end)}"
 
 
 class ProfileDraft(models.Model):

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from web.accounts.models import Role
-from web.profiles.models import Subject, TutorProfile
+from web.profiles.models import Subject, TutorProfile, slot_end_text
 
 
 def tutor_is_listed(profile: TutorProfile) -> bool:
@@ -26,7 +26,7 @@ def tutor_is_listed(profile: TutorProfile) -> bool:
 
 def availability_of(profile: TutorProfile) -> list[dict[str, Any]]:
     return [
-        {"weekday": slot.weekday, "start": slot.start.strftime("%H:%M"), "end": slot.end.strftime("%H:%M")}
+        {"weekday": slot.weekday, "start": slot.start.strftime("%H:%M"), "end": slot_end_text(slot.end)}
         # .all() so a prefetch (bulk indexing) is used; sorted here for the same reason.
         for slot in sorted(profile.slots.all(), key=lambda s: (s.weekday, s.start))
     ]

@@ -29,7 +29,14 @@ from web.profiles.editable import (
     profile_editable_data,
     validate_profile_input,
 )
-from web.profiles.models import MAX_SLOTS, AvailabilitySlot, ProfileDraft, TutorProfile
+from web.profiles.models import (
+    END_OF_DAY,
+    MAX_SLOTS,
+    AvailabilitySlot,
+    ProfileDraft,
+    TutorProfile,
+    slot_end_minutes,
+)
 from web.profiles.selectors import tutor_public_profile
 
 AUTOSAVE_RATE = Rate(limit=1, period_seconds=10)
@@ -149,6 +156,13 @@ def profile_restore_snapshot(*, user: User, snapshot_id: int, request: HttpReque
     return profile
 
 
+def _time_of(value: time | str, *, end: bool = False) -> time:
+    """A slot bound as a time (the API's serializer gives times; "HH:MM" is read too)."""
+    if isinstance(value, time):
+        return value
+    return END_OF_DAY if end and value == "24:00" else time.fromisoformat(value)
+
+
 def check_availability(slots: list[dict[str, Any]]) -> list[tuple[int, time, time]]:
     """Validate weekly slots: known weekday, start < end, no overlap on a day.
 
@@ -156,19 +170,21 @@ def check_availability(slots: list[dict[str, Any]]) -> list[tuple[int, time, tim
     """
     if len(slots) > MAX_SLOTS:
         raise ValidationError({"slots": [f"At most {MAX_SLOTS} slots."]})
-    parsed: list[tuple[int, time, time, int]] = []
+    # (weekday, start minute, end minute, index, start, end); an end of 00:00 is 24:00.
+    parsed: list[tuple[int, int, int, int, time, time]] = []
     for index, slot in enumerate(slots):
-        weekday, start, end = slot["weekday"], slot["start"], slot["end"]
+        weekday, start, end = slot["weekday"], _time_of(slot["start"]), _time_of(slot["end"], end=True)
         if not 0 <= weekday <= 6:
             raise ValidationError({f"slots.{index}.weekday": ["Weekday must be 0 (Monday) to 6 (Sunday)."]})
-        if start >= end:
+        start_minute, end_minute = start.hour * 60 + start.minute, slot_end_minutes(end)
+        if start_minute >= end_minute:
             raise ValidationError({f"slots.{index}.end": ["End must be after start."]})
-        parsed.append((weekday, start, end, index))
+        parsed.append((weekday, start_minute, end_minute, index, start, end))
     parsed.sort()
     for previous, current in zip(parsed, parsed[1:], strict=False):
         if previous[0] == current[0] and current[1] < previous[2]:
             raise ValidationError({f"slots.{current[3]}.start": [f"Overlaps slot {previous[3]}."]})
-    return [(weekday, start, end) for weekday, start, end, _ in parsed]
+    return [(weekday, start, end) for weekday, _, _, _, start, end in parsed]
 
 
 @transaction.atomic

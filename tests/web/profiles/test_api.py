@@ -230,6 +230,25 @@ def test_availability_put_and_get(tutor, auth_client) -> None:
     assert "slots.0.start" in bad_time.json()["error"]["fields"]
 
 
+def test_a_slot_can_run_to_midnight(tutor, auth_client, api_client) -> None:
+    client = auth_client(tutor.user)
+    slots = [{"weekday": 4, "start": "22:00", "end": "24:00"}, {"weekday": 5, "start": "00:00", "end": "24:00"}]
+    response = client.put("/api/me/availability/", {"slots": slots}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["slots"] == slots
+    assert client.get("/api/me/availability/").json()["slots"] == slots
+    # It overlaps like any other slot ...
+    overlapping = [{"weekday": 4, "start": "22:00", "end": "24:00"}, {"weekday": 4, "start": "23:00", "end": "23:30"}]
+    bad = client.put("/api/me/availability/", {"slots": overlapping}, format="json")
+    assert list(bad.json()["error"]["fields"]) == ["slots.1.start"]
+    # ... and 00:00 is never an end (it would end before it began).
+    midnight = client.put("/api/me/availability/", {"slots": [{"weekday": 1, "start": "20:00", "end": "00:00"}]},
+                          format="json")
+    assert midnight.status_code == 400
+    assert list(midnight.json()["error"]["fields"]) == ["slots.0.end"]
+    assert client.get("/api/me/availability/").json()["slots"] == slots
+
+
 def test_subject_catalogue_is_public(api_client) -> None:
     slugs = [s["slug"] for s in api_client.get("/api/subjects/").json()]
     assert {"math", "physics", "computer-science", "music"} <= set(slugs)
