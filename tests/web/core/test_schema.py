@@ -92,3 +92,23 @@ def test_every_response_example_matches_its_schema() -> None:
             if errors:
                 wrong.append(f"{method.upper()} {path} {status}: {errors[0].message}")
     assert wrong == []
+
+
+def test_the_published_schema_is_built_once_per_process(client, monkeypatch) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    built = []
+    real = SchemaGenerator.get_schema
+
+    def counted(self, *args, **kwargs):  # the real generator, counted
+        built.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counted)
+    first = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    second = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert len(built) == 1
+    cache.clear()
