@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client import REGISTRY, Counter, Histogram
+from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -34,14 +34,3 @@ class OutboxCollector(Collector):
             "Age of the oldest pending outbox row",
             value=stats.oldest_age_seconds,
         )
-
-
-_registered = False
-
-
-def register_collectors() -> None:
-    """Register the outbox collector once, in the web process that serves /metrics."""
-    global _registered
-    if not _registered:
-        REGISTRY.register(OutboxCollector())
-        _registered = True

@@ -101,13 +101,12 @@ def reconcile(
             report.hidden.append(tutor_id)
 
     if repair:
-        only = indices
         for kind in ("missing", "stale", "hidden"):
             for tutor_id in getattr(report, kind):
-                tutor_sync(tutor_id, indexer=indexer, client=client, only=only)
+                tutor_sync(tutor_id, indexer=indexer, client=client, only=indices)
                 metrics.DRIFT_REPAIRED.labels(kind).inc()
         for tutor_id in report.orphaned:
-            for index in only or targets:
+            for index in indices or targets:
                 write_document(client, index, tutor_id, None, None)
             metrics.DRIFT_REPAIRED.labels("orphaned").inc()
     if any(report.counts().values()):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import psycopg
 from django.db import connection
 
 
@@ -29,3 +30,22 @@ def inserts_fail_like_a_lost_connection(table: str, when: str = "true") -> Itera
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TRIGGER test_lost_connection ON {table}")
             cursor.execute("DROP FUNCTION test_lost_connection()")
+
+
+@contextmanager
+def table_locked(table: str) -> Iterator[Callable[[], None]]:
+    """While inside, another connection holds `table` in ACCESS EXCLUSIVE mode (until the
+    block ends, or earlier by calling the yielded `release`). This thread's own statements
+    on it give up after 200 ms (lock_timeout) with an OperationalError, as against a
+    database that is not answering, so a test never hangs on it; other threads' own
+    connections wait for the lock."""
+    with psycopg.connect(**connection.get_connection_params()) as holder:
+        holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            yield holder.rollback
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+            holder.rollback()

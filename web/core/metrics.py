@@ -73,28 +73,31 @@ class RedisBufferCollector(Collector):
         yield gauge
 
 
-_buffer_collector = RedisBufferCollector()
-_buffer_collector_registered = False
+_default_registered = False
 _registration = threading.Lock()
 
 
-def _registry() -> CollectorRegistry:
-    global _buffer_collector_registered
-    from indexer.metrics import OutboxCollector, register_collectors
+def _scrape_time_collectors() -> list[Collector]:
+    """Collectors that read a store (the database, Redis) when /metrics is scraped."""
+    from indexer.metrics import OutboxCollector
 
+    return [OutboxCollector(), RedisBufferCollector()]
+
+
+def _registry() -> CollectorRegistry:
+    global _default_registered
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        registry.register(OutboxCollector())
-        registry.register(_buffer_collector)
+        for collector in _scrape_time_collectors():
+            registry.register(collector)
         return registry
     with _registration:  # two first scrapes at once must not register twice
-        register_collectors()
-        if not _buffer_collector_registered:
-            DEFAULT_REGISTRY.register(_buffer_collector)
-            _buffer_collector_registered = True
+        if not _default_registered:
+            for collector in _scrape_time_collectors():
+                DEFAULT_REGISTRY.register(collector)
+            _default_registered = True
     return DEFAULT_REGISTRY
-
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

@@ -18,7 +18,7 @@ from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, error_example, va
 from web.core.serializers import StrictSerializer
 from web.profiles import services
 from web.profiles.editable import ProfileInputSerializer, profile_editable_data
-from web.profiles.models import END_OF_DAY, TutorProfile, slot_end_text
+from web.profiles.models import END_OF_DAY, END_OF_DAY_TEXT, TutorProfile, slot_end_text
 from web.profiles.permissions import IsTutor
 from web.profiles.selectors import profile_snapshots, subject_catalogue, tutor_is_listed
 
@@ -250,7 +250,7 @@ class SlotEndField(serializers.TimeField):
         super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
 
     def to_internal_value(self, value: Any) -> Any:
-        if value == "24:00":
+        if value == END_OF_DAY_TEXT:
             return END_OF_DAY
         parsed = super().to_internal_value(value)
         if parsed == END_OF_DAY:

@@ -91,8 +91,11 @@ def slot_end_minutes(end: time) -> int:
     return 24 * 60 if end == END_OF_DAY else end.hour * 60 + end.minute
 
 
+END_OF_DAY_TEXT = "24:00"
+
+
 def slot_end_text(end: time) -> str:
-    return "24:00" if end == END_OF_DAY else end.strftime("%H:%M")
+    return END_OF_DAY_TEXT if end == END_OF_DAY else end.strftime("%H:%M")
 
 
 class AvailabilitySlot(models.Model):

@@ -31,6 +31,7 @@ from web.profiles.editable import (
 )
 from web.profiles.models import (
     END_OF_DAY,
+    END_OF_DAY_TEXT,
     MAX_SLOTS,
     AvailabilitySlot,
     ProfileDraft,
@@ -160,7 +161,7 @@ def _time_of(value: time | str, *, end: bool = False) -> time:
     """A slot bound as a time (the API's serializer gives times; "HH:MM" is read too)."""
     if isinstance(value, time):
         return value
-    return END_OF_DAY if end and value == "24:00" else time.fromisoformat(value)
+    return END_OF_DAY if end and value == END_OF_DAY_TEXT else time.fromisoformat(value)
 
 
 def check_availability(slots: list[dict[str, Any]]) -> list[tuple[int, time, time]]:

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from config.embedded import EmbeddedRedis
+from tests.support.db import table_locked
 from web.activity import services
 from web.activity.models import ActivityLog
 from web.activity.services import activity_log_buffered
@@ -201,15 +202,11 @@ def test_the_direct_writer_retries_until_the_database_takes_the_events(stopped_r
 
 @pytest.mark.django_db(transaction=True)
 def test_the_direct_writer_does_not_hold_up_the_caller_while_the_table_is_locked(student, stopped_redis) -> None:
-    import psycopg
-    from django.db import connection
-
-    table = ActivityLog._meta.db_table
-    with psycopg.connect(**connection.get_connection_params()) as holder:
-        holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-        activity_log_buffered(student, "marketplace.search", metadata={"query": "held"})  # returns at once
+    # (Were the caller to insert, it would give up on the lock: a failure, not a hang.)
+    with table_locked(ActivityLog._meta.db_table) as release:
+        activity_log_buffered(student, "marketplace.search", metadata={"query": "held"})
         assert not services.direct_writer.flush(1.0)  # the writer waits for the table
-        holder.rollback()
+        release()
     assert services.direct_writer.flush(30)
     assert ActivityLog.objects.get(action="marketplace.search").metadata == {"query": "held"}
 
@@ -229,13 +226,9 @@ def test_buffered_timestamp_survives_a_slow_drain(student) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_full_direct_writer_drops_new_events_and_says_so(caplog) -> None:
-    import psycopg
-    from django.db import connection
-
     payload = _event_payload
     writer = services.DirectWriter(capacity=2, batch_size=1)
-    with psycopg.connect(**connection.get_connection_params()) as holder:
-        holder.execute(f"LOCK TABLE {ActivityLog._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+    with table_locked(ActivityLog._meta.db_table) as release:
         assert writer.submit(payload(0))
         deadline = time.monotonic() + 10
         while writer._queue.qsize() and time.monotonic() < deadline:  # the thread took it and waits
@@ -243,7 +236,7 @@ def test_a_full_direct_writer_drops_new_events_and_says_so(caplog) -> None:
         assert writer.submit(payload(1)) and writer.submit(payload(2))  # the queue is full now
         with caplog.at_level("ERROR", logger="mash.activity"):
             assert not writer.submit(payload(3))
-        holder.rollback()
+        release()
     assert writer.flush(30)
     assert sorted(e.metadata["n"] for e in ActivityLog.objects.all()) == [0, 1, 2]
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
@@ -281,12 +274,9 @@ def test_the_direct_writer_hands_its_events_to_redis_once_redis_is_back(settings
 
 
 @pytest.mark.django_db(transaction=True)
-def test_events_neither_store_takes_by_exit_are_counted_as_lost(settings, tmp_path, caplog) -> None:
+def test_events_neither_store_takes_by_exit_are_counted_as_lost(stopped_redis, caplog) -> None:
     from tests.support.db import inserts_fail_like_a_lost_connection
 
-    down = EmbeddedRedis(tmp_path / "redis").start()
-    settings.REDIS_URL = down.url
-    down.stop()
     writer = services.DirectWriter(batch_size=1)
     with inserts_fail_like_a_lost_connection(ActivityLog._meta.db_table):
         for n in range(3):
@@ -301,19 +291,15 @@ def test_events_neither_store_takes_by_exit_are_counted_as_lost(settings, tmp_pa
 
 @pytest.mark.django_db(transaction=True)
 def test_at_exit_what_is_still_queued_goes_to_redis(settings, redis_conn) -> None:
-    import psycopg
-    from django.db import connection
-
     writer = services.DirectWriter(batch_size=1)
-    with psycopg.connect(**connection.get_connection_params()) as holder:
-        holder.execute(f"LOCK TABLE {ActivityLog._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+    with table_locked(ActivityLog._meta.db_table) as release:
         for n in range(3):
             assert writer.submit(_event_payload(n))
         # One waits for the table in the thread's hands, two are queued: all three are
         # handed to Redis.
         assert writer.at_exit(timeout=0.5) == 0
         assert redis_conn.llen(services.BUFFER_KEY) == 3
-        holder.rollback()
+        release()
     assert writer.flush(30)  # the thread stores its batch too ...
     services.activity_buffer_drain()  # ... so the drain's copy of it is skipped
     assert sorted(e.metadata["n"] for e in ActivityLog.objects.all()) == [0, 1, 2]

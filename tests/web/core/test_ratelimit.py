@@ -10,7 +10,7 @@ import pytest
 
 from config.embedded import EmbeddedRedis
 from web.core.ratelimit import Rate, rate_limit_hit
-from web.core.redis_client import FAST_TIMEOUT, redis_client
+from web.core.redis_client import redis_client
 
 BURST = Rate(limit=5, period_seconds=1)
 MINUTE = Rate(limit=30, period_seconds=60)
@@ -136,10 +136,10 @@ def test_fails_open_when_redis_is_down(settings, tmp_path, scope, caplog) -> Non
 
     with caplog.at_level("WARNING", logger="mash.ratelimit"):
         assert rate_limit_hit(scope, "u1", [Rate(1, 60)]) is None
-    # Bounded: the request-path client waits at most FAST_TIMEOUT and never retries.
+    # Bounded: the request-path client waits well under a second and never retries.
     pool = redis_client().connection_pool
-    assert pool.connection_kwargs["socket_timeout"] == FAST_TIMEOUT
-    assert pool.connection_kwargs["socket_connect_timeout"] == FAST_TIMEOUT
+    assert pool.connection_kwargs["socket_timeout"] <= 0.5
+    assert pool.connection_kwargs["socket_connect_timeout"] <= 0.5
     assert pool.connection_kwargs["retry"].get_retries() == 0
     assert any("Redis unavailable" in record.getMessage() for record in caplog.records)
 

@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from tests.search.conftest import clean_buffers  # noqa: F401
 from web.core.identity import user_id_of
 from web.core.logging import JsonFormatter
 
@@ -91,16 +92,12 @@ def test_an_invented_method_does_not_add_a_metric_series(api_client) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("clean_buffers")
 def test_metrics_show_the_redis_buffers_backlog(api_client) -> None:
     from web.core.redis_client import redis_client
     from web.marketplace.services import METRICS_BUFFER_KEY
 
-    client = redis_client()
-    client.delete(METRICS_BUFFER_KEY)
-    client.rpush(METRICS_BUFFER_KEY, "{}", "{}", "{}")
-    try:
-        body = api_client.get("/metrics").content.decode()
-    finally:
-        client.delete(METRICS_BUFFER_KEY)
+    redis_client().rpush(METRICS_BUFFER_KEY, "{}", "{}", "{}")
+    body = api_client.get("/metrics").content.decode()
     assert 'mash_redis_buffer_length{buffer="marketplace_metrics"} 3.0' in body
     assert 'mash_redis_buffer_length{buffer="activity"}' in body

@@ -478,21 +478,11 @@ def test_a_deactivated_subject_its_tutors_still_teach_is_a_working_filter(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_catalogue_the_database_cannot_give_is_a_503_not_a_500(api_client, cold_catalogue) -> None:
-    import psycopg
-    from django.db import connection
-
+    from tests.support.db import table_locked
     from web.profiles.models import Subject
 
-    with psycopg.connect(**connection.get_connection_params()) as holder:
-        holder.execute(f"LOCK TABLE {Subject._meta.db_table} IN ACCESS EXCLUSIVE MODE")
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '200ms'")
-        try:
-            response = api_client.get(URL, {"subject": "math"})
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
-        holder.rollback()
+    with table_locked(Subject._meta.db_table):
+        response = api_client.get(URL, {"subject": "math"})
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
     assert int(response["Retry-After"]) >= 1

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 
-import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from tests.support.db import inserts_fail_like_a_lost_connection
+from tests.support.db import inserts_fail_like_a_lost_connection, table_locked
 from web.core.redis_client import redis_client
 from web.marketplace.models import MarketplaceMetrics
 from web.marketplace.services import METRICS_BUFFER_KEY, marketplace_metrics_drain
@@ -48,16 +46,8 @@ def test_a_batch_the_database_cannot_take_goes_back_to_the_buffer(clean_buffers)
     table = MarketplaceMetrics._meta.db_table
     # Another session holds the table, and this one gives up waiting for it: an
     # OperationalError, as when the database is unreachable.
-    with psycopg.connect(**connection.get_connection_params()) as holder:
-        holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '200ms'")
-        try:
-            assert marketplace_metrics_drain() == 0
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
-        holder.rollback()
+    with table_locked(table):
+        assert marketplace_metrics_drain() == 0
     buffered = [json.loads(raw)["search"] for raw in redis_client().lrange(METRICS_BUFFER_KEY, 0, -1)]
     assert buffered == ["a", "b", "c"]
     assert marketplace_metrics_drain() == 3

@@ -5,32 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.support.db import table_locked
 from web.marketplace.selectors import CatalogueUnavailable, SubjectSlugCache
 from web.profiles.models import Subject
-
-
-@contextmanager
-def catalogue_locked() -> Iterator[None]:
-    """Another connection holds the catalogue table; this thread's reads of it give up
-    after 200 ms (lock_timeout), as reads of a database that is not answering do."""
-    with psycopg.connect(**connection.get_connection_params()) as holder:
-        holder.execute(f"LOCK TABLE {Subject._meta.db_table} IN ACCESS EXCLUSIVE MODE")
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '200ms'")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
-            holder.rollback()
 
 
 def _catalogue_reads(queries: CaptureQueriesContext) -> int:
@@ -66,7 +48,7 @@ def test_subject_slugs_are_the_whole_catalogue_deactivated_subjects_included() -
 @pytest.mark.django_db(transaction=True)
 def test_a_first_load_that_fails_is_a_503_and_is_remembered_briefly() -> None:
     cache = SubjectSlugCache(retry_after=1.0)
-    with catalogue_locked():
+    with table_locked(Subject._meta.db_table):
         with pytest.raises(CatalogueUnavailable):
             cache.slugs()
     # The database answers again, but within retry_after the failure is remembered:
@@ -75,7 +57,7 @@ def test_a_first_load_that_fails_is_a_503_and_is_remembered_briefly() -> None:
         with pytest.raises(CatalogueUnavailable):
             cache.slugs()
     assert _catalogue_reads(queries) == 0
-    time.sleep(1.05)
+    cache._failed_at -= cache.retry_after  # a moment later
     assert "math" in cache.slugs()
 
 
@@ -106,9 +88,9 @@ def test_concurrent_first_uses_load_the_catalogue_once() -> None:
         finally:
             connection.close()
 
-    with psycopg.connect(**connection.get_connection_params()) as holder:
-        # The first load waits for the table until every thread has asked.
-        holder.execute(f"LOCK TABLE {Subject._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+    # The first load (on its thread's own connection) waits for the table until every
+    # thread has asked.
+    with table_locked(Subject._meta.db_table) as release:
         threads = [threading.Thread(target=use) for _ in range(8)]
         for thread in threads:
             thread.start()
@@ -116,7 +98,7 @@ def test_concurrent_first_uses_load_the_catalogue_once() -> None:
         while cold[0] < 8 and time.monotonic() < deadline:
             time.sleep(0.005)
         assert cold[0] == 8  # all eight raced for the first load
-        holder.rollback()
+        release()
         for thread in threads:
             thread.join()
     assert loads[0] == 1
