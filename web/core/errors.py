@@ -23,7 +23,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from web.core.middleware import current_request_id
+from web.core.context import current_request_id
 
 logger = logging.getLogger("mash.errors")
 
@@ -90,7 +90,7 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
-    return {"error": error, "request_id": current_request_id.get()}
+    return {"error": error, "request_id": current_request_id()}
 
 
 def _django_detail(exc: DjangoValidationError) -> dict[str, Any]:

@@ -7,16 +7,14 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
 
 from web.core import metrics
-from web.core.identity import user_id_of
+from web.core.context import RequestContext, clean_referrer, enter_request, leave_request
+from web.core.identity import client_address, user_id_of
 
 logger = logging.getLogger("mash.request")
-
-current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 
 # The id is echoed in a response header and in every log line of the request, so it
 # is a short token or nothing (fullmatch: `$` would let a trailing newline through).
@@ -41,14 +39,22 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = _request_id_from(request)
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = current_request_id.set(request_id)
         started = time.perf_counter()
-        # Lets code that records a request (activity events) measure its duration so far.
         request.started_perf_counter = started  # type: ignore[attr-defined]
+        # Lets code below the view (activity events, audit rows) record the request's id,
+        # client, referrer and duration so far without being handed the request.
+        token = enter_request(
+            RequestContext(
+                request_id=request_id,
+                client_address=client_address(request),
+                referrer=clean_referrer(request.META.get("HTTP_REFERER") or ""),
+                started=started,
+            )
+        )
         try:
             response = self.get_response(request)
         finally:
-            current_request_id.reset(token)
+            leave_request(token)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)
