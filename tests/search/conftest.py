@@ -40,7 +40,7 @@ def _fast_passwords(settings):
 @pytest.fixture
 def clean_buffers():
     """Empty the Redis buffers of activity events and marketplace metrics."""
-    from web.activity.services import BUFFER_KEY, PROCESSING_KEY
+    from web.activity.buffer import BUFFER_KEY, PROCESSING_KEY
     from web.core.redis_client import redis_client
     from web.marketplace.services import METRICS_BUFFER_KEY
 

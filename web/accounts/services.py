@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from web.accounts.models import Role, User
-from web.activity.services import activity_log
+from web.activity.events import activity_log
 from web.core.errors import RateLimited
 from web.core.ratelimit import Rate, rate_limit_hit
 

@@ -19,7 +19,7 @@ from web.activity.models import (
     ActivityLog,
 )
 from web.activity.selectors import FEED_MAX_PAGE_SIZE, FEED_PAGE_SIZE, activity_feed
-from web.activity.services import activity_trigger
+from web.activity.triggers import activity_trigger
 from web.core.cursor import MAX_CURSOR_LENGTH
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
@@ -212,5 +212,5 @@ class ActivityTriggerApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        event = activity_trigger(user=request.user, request=request, **data.validated_data)
+        event = activity_trigger(user=request.user, **data.validated_data)
         return Response(ActivityEventOutputSerializer(event).data, status=status.HTTP_201_CREATED)

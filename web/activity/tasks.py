@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from web.activity.services import DRAIN_LOCK_SECONDS, activity_buffer_drain, activity_purge_old
+from web.activity.buffer import DRAIN_LOCK_SECONDS, activity_buffer_drain
+from web.activity.retention import activity_purge_old
 
 
 # Killed before its Redis lock (DRAIN_LOCK_SECONDS) can expire, so two drains never

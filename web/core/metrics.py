@@ -53,7 +53,7 @@ class RedisBufferCollector(Collector):
     alert on it comes before Redis runs out of memory."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from web.activity.services import BUFFER_KEY, PROCESSING_KEY
+        from web.activity.buffer import BUFFER_KEY, PROCESSING_KEY
         from web.core.redis_client import redis_client
         from web.marketplace.services import METRICS_BUFFER_KEY
 

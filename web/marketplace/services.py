@@ -21,7 +21,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, DataError, IntegrityError
 from django.utils import timezone
 
-from web.activity.services import activity_log_buffered
+from web.activity.buffer import activity_log_buffered
 from web.core.db import insert_all_or_each
 from web.core.redis_client import redis_client
 from web.marketplace import metrics
@@ -131,7 +131,7 @@ def marketplace_search_record(record: SearchRecord, *, actor: Any = None, reques
         actions.append(("marketplace.sort.changed", {**metadata, "ordering": record.ordering}))
     for action, data in actions:
         activity_log_buffered(
-            actor, action, entity_type="marketplace", metadata=data, request=request,
+            actor, action, entity_type="marketplace", metadata=data,
             status_code=record.status_code, duration_ms=record.duration_ms,
         )
 
@@ -157,7 +157,7 @@ def marketplace_profile_view_record(
             actor, "profile.viewed", entity_type="tutor_profile", entity_id=tutor_id,
             metadata={"query": None, "filters": {"tutor_id": tutor_id}, "result_count": 1,
                       "duration_ms": duration_ms, "status_code": status_code},
-            request=request, status_code=status_code, duration_ms=duration_ms,
+            status_code=status_code, duration_ms=duration_ms,
         )
 
 

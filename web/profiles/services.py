@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from indexer.outbox import tutor_changed
 from web.accounts.models import Role, User
-from web.activity.services import activity_log
+from web.activity.events import activity_log
 from web.core.errors import Conflict, RateLimited, first_problem, invalid_fields
 from web.core.ratelimit import Rate, rate_limit_hit
 from web.profiles.drafts import deep_merge, dirty_paths
@@ -107,7 +107,7 @@ def profile_update(*, user: User, data: dict[str, Any], request: HttpRequest | N
     if after == before:
         return profile
     snapshot = activity_log(
-        user, SNAPSHOT_ACTION, entity_type=ENTITY, entity_id=profile.pk, metadata={"before": before}, request=request
+        user, SNAPSHOT_ACTION, entity_type=ENTITY, entity_id=profile.pk, metadata={"before": before}
     )
     public_changed = _commit_public_change(profile, before_public)
     activity_log(
@@ -121,7 +121,6 @@ def profile_update(*, user: User, data: dict[str, Any], request: HttpRequest | N
             "version": profile.version,
             "public_changed": public_changed,
         },
-        request=request,
     )
     return profile
 
@@ -152,7 +151,7 @@ def profile_restore_snapshot(*, user: User, snapshot_id: int, request: HttpReque
         raise Conflict(f"This snapshot can no longer be applied{reason}", fields=fields) from None
     activity_log(
         user, "profile.restored", entity_type=ENTITY, entity_id=profile.pk,
-        metadata={"snapshot_id": snapshot_id, "version": profile.version}, request=request,
+        metadata={"snapshot_id": snapshot_id, "version": profile.version},
     )
     return profile
 
@@ -203,7 +202,7 @@ def availability_replace(
     _commit_public_change(profile, before_public)
     activity_log(
         user, "availability.updated", entity_type=ENTITY, entity_id=profile.pk,
-        metadata={"slots": len(checked), "version": profile.version}, request=request,
+        metadata={"slots": len(checked), "version": profile.version},
     )
     return profile
 
@@ -230,7 +229,7 @@ def draft_autosave(*, user: User, patch: Any, request: HttpRequest | None = None
         draft.save()
         activity_log(
             user, "profile.autosave", entity_type=ENTITY, entity_id=user.pk,
-            metadata={"fields": sorted(validated)}, request=request,
+            metadata={"fields": sorted(validated)},
         )
     return draft
 
@@ -274,7 +273,7 @@ def draft_publish(*, user: User, request: HttpRequest | None = None) -> TutorPro
     draft.delete()
     activity_log(
         user, "profile.draft.published", entity_type=ENTITY, entity_id=profile.pk,
-        metadata={"version": profile.version}, request=request,
+        metadata={"version": profile.version},
     )
     return profile
 
@@ -285,5 +284,5 @@ def draft_discard(*, user: User, request: HttpRequest | None = None) -> bool:
     _require_profile(user)
     deleted, _ = ProfileDraft.objects.filter(user=user).delete()
     if deleted:
-        activity_log(user, "profile.draft.discarded", entity_type=ENTITY, entity_id=user.pk, request=request)
+        activity_log(user, "profile.draft.discarded", entity_type=ENTITY, entity_id=user.pk)
     return bool(deleted)

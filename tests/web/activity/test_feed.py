@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import StudentFactory
+from web.activity.events import activity_log
 from web.activity.models import ActivityLog
-from web.activity.services import activity_log
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from web.activity.models import ActivityLog
-from web.activity.services import activity_purge_old
+from web.activity.retention import activity_purge_old
 from web.activity.tasks import activity_purge_old_task
 
 pytestmark = pytest.mark.django_db

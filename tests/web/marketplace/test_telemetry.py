@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from tests.factories import TutorProfileFactory
+from web.activity.buffer import activity_buffer_drain
 from web.activity.models import ActivityLog
-from web.activity.services import activity_buffer_drain
 from web.marketplace.models import MarketplaceMetrics
 from web.marketplace.services import marketplace_metrics_drain
 
@@ -158,7 +158,7 @@ def test_with_redis_down_a_search_does_not_even_connect_to_the_database_and_its_
     from django.db import connection
 
     from config.embedded import EmbeddedRedis
-    from web.activity.services import direct_writer
+    from web.activity.buffer import direct_writer
     from web.marketplace import services
     from web.marketplace.selectors import subject_slugs
 

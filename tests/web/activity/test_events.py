@@ -5,19 +5,18 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.test import RequestFactory
 
+from web.activity.events import activity_log
 from web.activity.models import REFERRER_MAX_LENGTH, ActivityLog
-from web.activity.services import activity_log
 
 pytestmark = pytest.mark.django_db
 
 
-def test_records_every_field(student) -> None:
-    request = RequestFactory().get("/api/x/", HTTP_REFERER="https://app.example.com/a")
+def test_records_every_field(student, in_request) -> None:
+    in_request(referer="https://app.example.com/a")
     event = activity_log(
         student, "profile.viewed", entity_type="tutor_profile", entity_id=12, metadata={"source": "search"},
-        request=request, status_code=200, duration_ms=12.5,
+        status_code=200, duration_ms=12.5,
     )
     event.refresh_from_db()
     assert event.user == student
@@ -35,10 +34,9 @@ def test_anonymous_actor(actor) -> None:
     assert event.referrer is None and event.duration_ms is None and event.entity_id is None
 
 
-def test_referrer_is_bounded_and_duration_comes_from_the_request(student) -> None:
-    request = RequestFactory().get("/", HTTP_REFERER="https://example.com/" + "x" * 2000)
-    request.started_perf_counter = 0.0  # as stamped by RequestLogMiddleware on arrival
-    event = activity_log(student, "ui.click", request=request)
+def test_referrer_is_bounded_and_duration_comes_from_the_request(student, in_request) -> None:
+    in_request(referer="https://example.com/" + "x" * 2000, started=0.0)  # arrival as stamped by the middleware
+    event = activity_log(student, "ui.click")
     assert len(event.referrer) == REFERRER_MAX_LENGTH
     assert event.duration_ms > 0
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from web.activity.models import ActivityLog
-from web.activity.services import RATE_LIMITED_ACTION, TRIGGER_RATES, TRIGGER_SCOPE
+from web.activity.triggers import RATE_LIMITED_ACTION, TRIGGER_RATES, TRIGGER_SCOPE
 from web.core.ratelimit import rate_limit_hit
 from web.core.redis_client import redis_client
 
