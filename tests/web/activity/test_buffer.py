@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from web.activity import buffer
 from web.activity.buffer import activity_log_buffered
-from web.activity.models import ActivityLog
+from web.activity.models import REFERRER_MAX_LENGTH, ActivityLog
 from web.activity.tasks import activity_drain_buffer_task
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,17 @@ def test_buffered_event_is_drained_into_the_table(student, redis_conn) -> None:
     assert before <= mine.timestamp <= after
     assert ActivityLog.objects.get(user=None).metadata == {"query": "physics"}
     assert activity_drain_buffer_task() == 0
+
+
+def test_buffered_event_takes_referrer_and_duration_from_the_request(student, in_request) -> None:
+    in_request(referer="https://app.example.com/" + "x" * 2000, started=0.0)
+    activity_log_buffered(student, "marketplace.search")
+    activity_log_buffered(student, "profile.viewed", status_code=200, duration_ms=7.5)
+    assert activity_drain_buffer_task() == 2
+    search, viewed = (ActivityLog.objects.get(action=action) for action in ("marketplace.search", "profile.viewed"))
+    assert search.referrer == viewed.referrer == ("https://app.example.com/" + "x" * 2000)[:REFERRER_MAX_LENGTH]
+    assert search.duration_ms > 0
+    assert (viewed.status_code, viewed.duration_ms) == (200, 7.5)
 
 
 def test_drain_works_through_large_backlogs_in_batches(student, redis_conn) -> None:

@@ -41,6 +41,18 @@ def test_referrer_is_bounded_and_duration_comes_from_the_request(student, in_req
     assert event.duration_ms > 0
 
 
+def test_referrer_loses_nul_characters_and_an_empty_one_is_null(student, in_request) -> None:
+    in_request(referer="https://example.com/\x00a")
+    assert activity_log(student, "ui.click").referrer == "https://example.com/a"
+    in_request(referer="\x00")
+    assert activity_log(student, "ui.click").referrer is None
+
+
+def test_outside_a_request_there_is_no_referrer_or_duration(student) -> None:
+    event = activity_log(student, "ui.click")
+    assert event.referrer is None and event.duration_ms is None
+
+
 def test_metadata_with_dates_and_decimals_is_stored_as_json(student) -> None:
     from datetime import date
     from decimal import Decimal

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from web.activity.models import ActivityLog
+from web.activity.models import REFERRER_MAX_LENGTH, ActivityLog
 from web.activity.triggers import RATE_LIMITED_ACTION, TRIGGER_RATES, TRIGGER_SCOPE
 from web.core.ratelimit import rate_limit_hit
 from web.core.redis_client import redis_client
@@ -34,6 +34,15 @@ def test_trigger_stores_and_returns_the_event(student, auth_client) -> None:
     # It shows up in the feed.
     feed = auth_client(student).get("/api/me/activity/").json()
     assert [item["id"] for item in feed["results"]] == [event.pk]
+
+
+def test_the_referrer_is_stored_as_the_column_holds_it(student, auth_client) -> None:
+    # Through the real middleware: the header reaches the event without the request being passed down.
+    referer = "https://app.example.com/\x00" + "x" * 3000
+    response = auth_client(student).post(URL, BODY, format="json", HTTP_REFERER=referer)
+    assert response.status_code == 201, response.json()
+    event = ActivityLog.objects.get(pk=response.json()["id"])
+    assert event.referrer == ("https://app.example.com/" + "x" * 3000)[:REFERRER_MAX_LENGTH]
 
 
 def test_minimal_body_and_numeric_entity_id(student, auth_client) -> None:
