@@ -75,7 +75,7 @@ def _log_slow(endpoint: str, duration_ms: float, context: dict[str, Any]) -> Non
         log.warning("marketplace query slow", extra={"endpoint": endpoint, "duration_ms": duration_ms, **context})
 
 
-def marketplace_search_record(record: SearchRecord, *, actor: Any = None, request: Any = None) -> None:
+def marketplace_search_record(record: SearchRecord, *, actor: Any = None) -> None:
     """Telemetry and activity events of one list request, without a database write.
 
     Events describe what the visitor did, so they are recorded for the first page of
@@ -131,13 +131,13 @@ def marketplace_search_record(record: SearchRecord, *, actor: Any = None, reques
         actions.append(("marketplace.sort.changed", {**metadata, "ordering": record.ordering}))
     for action, data in actions:
         activity_log_buffered(
-            actor, action, entity_type="marketplace", metadata=data, request=request,
+            actor, action, entity_type="marketplace", metadata=data,
             status_code=record.status_code, duration_ms=record.duration_ms,
         )
 
 
 def marketplace_profile_view_record(
-    tutor_id: int, *, status_code: int, duration_ms: float, actor: Any = None, request: Any = None
+    tutor_id: int, *, status_code: int, duration_ms: float, actor: Any = None
 ) -> None:
     """Telemetry and the `profile.viewed` event of one detail request (only when it was shown)."""
     metrics.QUERY_DURATION_MS.labels("detail", str(status_code)).observe(duration_ms)
@@ -157,7 +157,7 @@ def marketplace_profile_view_record(
             actor, "profile.viewed", entity_type="tutor_profile", entity_id=tutor_id,
             metadata={"query": None, "filters": {"tutor_id": tutor_id}, "result_count": 1,
                       "duration_ms": duration_ms, "status_code": status_code},
-            request=request, status_code=status_code, duration_ms=duration_ms,
+            status_code=status_code, duration_ms=duration_ms,
         )
 
 
