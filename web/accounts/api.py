@@ -23,7 +23,6 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from web.accounts.models import Role, User
 from web.accounts.services import login_attempt, registration_attempt, user_register
 from web.core.catalogues import is_language, is_time_zone
-from web.core.identity import client_address
 from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, TOKEN_NOT_VALID, error_example, validation_example
 from web.core.serializers import StrictSerializer
 
@@ -99,7 +98,7 @@ class RegisterApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        registration_attempt(client_address(request))  # valid requests only: each costs a password hash
+        registration_attempt()  # valid requests only: each costs a password hash
         user = user_register(**data.validated_data)
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
@@ -156,7 +155,7 @@ _login_errors = {
 )
 class TokenObtainApi(TokenObtainPairView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        login_attempt(request.data.get("email") if isinstance(request.data, dict) else None, client_address(request))
+        login_attempt(request.data.get("email") if isinstance(request.data, dict) else None)
         return super().post(request, *args, **kwargs)
 
 

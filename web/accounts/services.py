@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 
 from web.accounts.models import Role, User
 from web.activity.events import activity_log
-from web.core.errors import RateLimited
+from web.core.context import request_context
+from web.core.errors import InvalidInput, RateLimited
 from web.core.ratelimit import Rate, rate_limit_hit
 
 # Sign-in attempts per account (email), right or wrong: enough for a person who mistypes,
@@ -22,6 +23,16 @@ LOGIN_ADDRESS_SCOPE = "auth.login.address"
 LOGIN_ADDRESS_RATES = (Rate(60, 60), Rate(600, 3600))
 REGISTER_ADDRESS_SCOPE = "auth.register.address"
 REGISTER_ADDRESS_RATES = (Rate(20, 3600),)
+EMAIL_TAKEN = "A user with this email already exists."
+
+
+def _address(address: str | None) -> str:
+    """The client address to count: as given, else the current request's, else "unknown"
+    (a caller outside any request, e.g. a script, shares one budget)."""
+    if address is not None:
+        return address
+    context = request_context()
+    return context.client_address if context is not None else "unknown"
 
 
 def user_register(
@@ -35,18 +46,18 @@ def user_register(
 ) -> User:
     """Create a student or tutor account.
 
-    Raises ValidationError naming the field for a taken email or a weak password.
+    Raises InvalidInput naming the field for a taken email or a weak password.
     """
     email = User.objects.normalize_email(email).lower()
     if role not in (Role.STUDENT, Role.TUTOR):
-        raise ValidationError({"role": ["Only student or tutor accounts can be registered."]})
+        raise InvalidInput(fields={"role": ["Only student or tutor accounts can be registered."]})
     candidate = User(email=email, full_name=full_name, role=role, timezone=timezone, language=language)
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from None
+        raise InvalidInput(fields={"password": exc.messages}) from None
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": ["A user with this email already exists."]})
+        raise InvalidInput(fields={"email": [EMAIL_TAKEN]})
     candidate.set_password(password)
     try:
         with transaction.atomic():
@@ -54,7 +65,7 @@ def user_register(
             _on_registered(candidate)
     except IntegrityError:
         # Two registrations raced past the exists() check; the unique index decided.
-        raise ValidationError({"email": ["A user with this email already exists."]}) from None
+        raise InvalidInput(fields={"email": [EMAIL_TAKEN]}) from None
     return candidate
 
 
@@ -68,14 +79,14 @@ def _on_registered(user: User) -> None:
     activity_log(user, "user.registered", entity_type="user", entity_id=user.pk, metadata={"role": user.role})
 
 
-def login_attempt(email: object, address: str) -> None:
-    """Count a sign-in attempt from `address` for `email`; raises RateLimited (429) over
-    LOGIN_ADDRESS_RATES or LOGIN_RATES.
+def login_attempt(email: object, address: str | None = None) -> None:
+    """Count a sign-in attempt from `address` (default: the current request's client) for
+    `email`; raises RateLimited (429) over LOGIN_ADDRESS_RATES or LOGIN_RATES.
 
     Anything that is not a plausible email counts for the address only; the credentials
     check refuses it.
     """
-    wait = rate_limit_hit(LOGIN_ADDRESS_SCOPE, address, LOGIN_ADDRESS_RATES)
+    wait = rate_limit_hit(LOGIN_ADDRESS_SCOPE, _address(address), LOGIN_ADDRESS_RATES)
     if wait is not None:
         raise RateLimited(wait, "Too many sign-in attempts from this address, retry later.")
     if not isinstance(email, str) or not email.strip() or len(email) > 254:
@@ -85,8 +96,9 @@ def login_attempt(email: object, address: str) -> None:
         raise RateLimited(wait, "Too many sign-in attempts for this account, retry later.")
 
 
-def registration_attempt(address: str) -> None:
-    """Count a registration from `address`; raises RateLimited (429) over REGISTER_ADDRESS_RATES."""
-    wait = rate_limit_hit(REGISTER_ADDRESS_SCOPE, address, REGISTER_ADDRESS_RATES)
+def registration_attempt(address: str | None = None) -> None:
+    """Count a registration from `address` (default: the current request's client); raises
+    RateLimited (429) over REGISTER_ADDRESS_RATES."""
+    wait = rate_limit_hit(REGISTER_ADDRESS_SCOPE, _address(address), REGISTER_ADDRESS_RATES)
     if wait is not None:
         raise RateLimited(wait, "Too many registrations from this address, retry later.")

@@ -20,7 +20,7 @@ from web.activity.models import (
 )
 from web.activity.selectors import FEED_MAX_PAGE_SIZE, FEED_PAGE_SIZE, activity_feed
 from web.activity.triggers import activity_trigger
-from web.core.cursor import MAX_CURSOR_LENGTH
+from web.core.pagination import PageQuerySerializer, page_example, page_serializer, page_size_field
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
 from web.core.serializers import StrictSerializer
@@ -83,18 +83,11 @@ _NOT_AUTHENTICATED = error_example(
 
 
 class ActivityListApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(PageQuerySerializer):
         class Meta:
             ref_name = "ActivityFeedQuery"
 
-        cursor = serializers.CharField(
-            required=False, allow_blank=True, max_length=MAX_CURSOR_LENGTH,
-            help_text="The `cursor` of the previous page; omit for the first. Only valid with the same filters.",
-        )
-        page_size = serializers.IntegerField(
-            default=FEED_PAGE_SIZE, min_value=1, max_value=FEED_MAX_PAGE_SIZE,
-            help_text=f"Events per page, 1 to {FEED_MAX_PAGE_SIZE}.",
-        )
+        page_size = page_size_field(default=FEED_PAGE_SIZE, maximum=FEED_MAX_PAGE_SIZE)
         action = serializers.RegexField(
             ACTION_RE, required=False, allow_blank=True, max_length=ACTION_MAX_LENGTH,
             help_text="Only events with this action. " + _ACTION_HELP,
@@ -104,13 +97,7 @@ class ActivityListApi(APIView):
             help_text="Only events about this kind of entity. " + _ENTITY_TYPE_HELP,
         )
 
-    class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ActivityFeedPage"
-
-        results = ActivityEventOutputSerializer(many=True)
-        cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page; null at the end")
-        has_more = serializers.BooleanField()
+    OutputSerializer = page_serializer(ActivityEventOutputSerializer, ref_name="ActivityFeedPage")
 
     @extend_schema(
         summary="My activity feed, newest first (cursor-paginated)",
@@ -125,12 +112,7 @@ class ActivityListApi(APIView):
         parameters=[InputSerializer],
         responses={200: OutputSerializer, 400: ERROR_RESPONSE, 401: ERROR_RESPONSE},
         examples=[
-            OpenApiExample(
-                "page",
-                response_only=True,
-                status_codes=["200"],
-                value={"results": [_EVENT_EXAMPLE], "cursor": "eyJwIjpbIjIwMjYtMDIt...:1tQ9xZ:abc", "has_more": True},
-            ),
+            page_example(_EVENT_EXAMPLE),
             validation_example("page_size", "Ensure this value is less than or equal to 100."),
             validation_example("cursor", "This cursor was made for other filters; start again from the first page."),
             _NOT_AUTHENTICATED,

@@ -1,12 +1,17 @@
 """One error shape for the whole API.
 
-Every error response, whether raised by DRF, by Django or by an unexpected bug,
-has the body::
+Every error response, whether raised by DRF, by Django, by a service or by an
+unexpected bug, has the body::
 
     {"error": {"code": "validation_error", "message": "...", "fields": {"email": ["..."]}},
      "request_id": "..."}
 
-`fields` is present only for validation errors and names each bad field.
+`fields` is present only where an error names fields (validation errors, conflicts).
+
+Services raise the domain errors below: plain exceptions that know nothing of HTTP
+frameworks, so a Celery task, the admin or the shell can call a service and catch them.
+`api_exception_handler` is the one place that turns them (and DRF's and Django's own)
+into a response.
 """
 
 from __future__ import annotations
@@ -16,60 +21,138 @@ import math
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from web.core.context import current_request_id
 
 logger = logging.getLogger("mash.errors")
 
+Fields = dict[str, list[str]]
 
-class Conflict(exceptions.APIException):
+
+# --- domain errors ---------------------------------------------------------------
+
+
+class DomainError(Exception):
+    """A refusal a service states in domain terms; the API answers `status` with `code`.
+
+    `fields` ({"a.b": [messages]}) names the fields the refusal is about, as in a
+    validation error.
+    """
+
+    status: int = 400
+    code: str = "error"
+    default_message: str = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, *, fields: Fields | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        self.fields = fields
+        super().__init__(self.message)
+
+    def headers(self) -> dict[str, str]:
+        """Response headers the error adds (e.g. Retry-After)."""
+        return {}
+
+
+class NotFound(DomainError):
+    """404: what does not exist or what the caller may not see."""
+
+    status = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class PermissionDenied(DomainError):
+    """403: the caller is known and may not do this."""
+
+    status = 403
+    code = "permission_denied"
+    default_message = "You do not have permission to perform this action."
+
+
+class Conflict(DomainError):
     """409; `fields` ({"a.b": [messages]}, as in a validation error) name what is in conflict."""
 
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
+    status = 409
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
 
-    def __init__(self, detail: str | None = None, fields: dict[str, list[str]] | None = None) -> None:
-        super().__init__(detail=detail)
-        self.fields = fields
+    # Positional `fields` as well: callers written as Conflict(detail, fields) keep working.
+    def __init__(self, detail: str | None = None, fields: Fields | None = None) -> None:
+        super().__init__(detail, fields=fields)
 
 
-class RateLimited(exceptions.Throttled):
-    """429 with a Retry-After header (seconds, rounded up)."""
+class InvalidInput(DomainError):
+    """400 validation_error; `fields` name each bad field. Without a message, the message
+    names the first problem ("Invalid input: email: ..."), as for input a view refuses."""
 
-    default_code = "rate_limited"
+    status = 400
+    code = "validation_error"
+    default_message = "Invalid input."
+
+    def __init__(self, message: str | None = None, *, fields: Fields | None = None) -> None:
+        if message is None:
+            problem = first_problem(fields or {})
+            message = f"Invalid input: {problem}" if problem else None
+        super().__init__(message, fields=fields)
+
+    @classmethod
+    def from_validation(cls, exc: DjangoValidationError | exceptions.ValidationError) -> InvalidInput:
+        """The same refusal as a Django or DRF ValidationError (e.g. of an input serializer
+        a service runs), with its fields flattened."""
+        return cls(fields=invalid_fields(exc))
+
+
+class RateLimited(DomainError):
+    """429 with a Retry-After header (seconds, rounded up); the message says when to retry."""
+
+    status = 429
+    code = "rate_limited"
+    default_message = "Request was throttled."
 
     def __init__(self, wait: float, detail: str | None = None) -> None:
-        super().__init__(wait=math.ceil(wait), detail=detail, code="rate_limited")
+        self.wait = math.ceil(wait)
+        unit = "second" if self.wait == 1 else "seconds"
+        super().__init__(f"{detail or self.default_message} Expected available in {self.wait} {unit}.")
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, self.wait))}
 
 
-class RequestTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "request_too_large"
-
-
-class ServiceUnavailable(exceptions.APIException):
+class ServiceUnavailable(DomainError):
     """503 with Retry-After: a dependency (e.g. the search index) is down."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The service is temporarily unavailable, retry shortly."
-    default_code = "service_unavailable"
+    status = 503
+    code = "service_unavailable"
+    default_message = "The service is temporarily unavailable, retry shortly."
 
     def __init__(self, detail: str | None = None, retry_after: int = 5) -> None:
-        super().__init__(detail=detail)
+        super().__init__(detail)
         self.retry_after = retry_after
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
-def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+
+class RequestTooLarge(DomainError):
+    status = 413
+    code = "request_too_large"
+    default_message = "The request body is too large."
+
+
+# --- the one mapping to the error shape ------------------------------------------------
+
+
+def _flatten_fields(detail: Any, prefix: str = "") -> Fields:
     """Turn DRF's nested error detail into {"a.b": ["message", ...]}."""
-    fields: dict[str, list[str]] = {}
+    fields: Fields = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
             name = f"{prefix}.{key}" if prefix else str(key)
@@ -86,7 +169,7 @@ def _flatten_fields(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return fields
 
 
-def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def error_body(code: str, message: str, fields: Fields | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
@@ -97,48 +180,52 @@ def _django_detail(exc: DjangoValidationError) -> dict[str, Any]:
     return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
 
 
-def invalid_fields(exc: DjangoValidationError | exceptions.ValidationError) -> dict[str, list[str]]:
+def invalid_fields(exc: DjangoValidationError | exceptions.ValidationError) -> Fields:
     """The fields a Django or DRF validation error names, flat: {"a.b": ["message", ...]}."""
     return _flatten_fields(_django_detail(exc) if isinstance(exc, DjangoValidationError) else exc.detail)
 
 
-def first_problem(fields: dict[str, list[str]]) -> str | None:
+def first_problem(fields: Fields) -> str | None:
     """The first field and its first message ("a.b: message"), for a one-line summary."""
     first = next(iter(fields.items()), None)
     return f"{first[0]}: {first[1][0]}" if first else None
 
 
+def domain_error_response(exc: DomainError) -> Response:
+    """The response for a domain error: its status and headers, the common body."""
+    set_rollback()  # as DRF does for the errors it handles
+    response = Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    for name, value in exc.headers().items():
+        response[name] = value
+    return response
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=_django_detail(exc))
+        exc = InvalidInput.from_validation(exc)
+    elif isinstance(exc, exceptions.ValidationError):
+        exc = InvalidInput.from_validation(exc)
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge(f"The request body may be at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
 
     response = drf_exception_handler(exc, context)
     if response is None:
         # Unhandled: Django's 500 handler answers in the same shape and logs it.
         return None
-
-    if isinstance(exc, exceptions.ValidationError):
-        fields = invalid_fields(exc)
-        problem = first_problem(fields)
-        message = f"Invalid input: {problem}" if problem else "Invalid input."
-        response.data = error_body("validation_error", message, fields)
-    else:
-        detail: Any = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        codes: Any = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        if isinstance(detail, dict):
-            # e.g. simplejwt: {"detail": "...", "code": "token_not_valid", "messages": [...]}
-            codes = str(detail.get("code", "error"))
-            detail = detail.get("detail", "Error.")
-        code = codes if isinstance(codes, str) else "error"
-        response.data = error_body(code, str(detail), getattr(exc, "fields", None))
-    if isinstance(exc, ServiceUnavailable):
-        response["Retry-After"] = str(exc.retry_after)
+    detail: Any = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    codes: Any = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    if isinstance(detail, dict):
+        # e.g. simplejwt: {"detail": "...", "code": "token_not_valid", "messages": [...]}
+        codes = str(detail.get("code", "error"))
+        detail = detail.get("detail", "Error.")
+    code = codes if isinstance(codes, str) else "error"
+    response.data = error_body(code, str(detail), getattr(exc, "fields", None))
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         response["Retry-After"] = str(max(1, math.ceil(exc.wait)))
     return response

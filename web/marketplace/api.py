@@ -296,7 +296,6 @@ class TutorListApi(APIView):
                 status_code=status_code,
             ),
             actor=request.user,
-            request=request,
         )
 
 
@@ -354,7 +353,7 @@ class TutorDetailApi(APIView):
         status_code = 200 if profile is not None else 404
         services.marketplace_profile_view_record(
             tutor_id, status_code=status_code, duration_ms=_elapsed_ms(request, started),
-            actor=request.user, request=request,
+            actor=request.user,
         )
         if profile is None:
             raise NotFound()

@@ -75,7 +75,7 @@ def _log_slow(endpoint: str, duration_ms: float, context: dict[str, Any]) -> Non
         log.warning("marketplace query slow", extra={"endpoint": endpoint, "duration_ms": duration_ms, **context})
 
 
-def marketplace_search_record(record: SearchRecord, *, actor: Any = None, request: Any = None) -> None:
+def marketplace_search_record(record: SearchRecord, *, actor: Any = None) -> None:
     """Telemetry and activity events of one list request, without a database write.
 
     Events describe what the visitor did, so they are recorded for the first page of
@@ -137,7 +137,7 @@ def marketplace_search_record(record: SearchRecord, *, actor: Any = None, reques
 
 
 def marketplace_profile_view_record(
-    tutor_id: int, *, status_code: int, duration_ms: float, actor: Any = None, request: Any = None
+    tutor_id: int, *, status_code: int, duration_ms: float, actor: Any = None
 ) -> None:
     """Telemetry and the `profile.viewed` event of one detail request (only when it was shown)."""
     metrics.QUERY_DURATION_MS.labels("detail", str(status_code)).observe(duration_ms)

@@ -6,13 +6,12 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from web.core.cursor import InvalidCursor, cursor_decode, cursor_encode
+from web.core.pagination import PageQuerySerializer, page_example, page_serializer, page_size_field
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, error_example, validation_example
 from web.core.serializers import StrictSerializer
@@ -20,12 +19,20 @@ from web.profiles import services
 from web.profiles.editable import ProfileInputSerializer, profile_editable_data
 from web.profiles.models import END_OF_DAY, END_OF_DAY_TEXT, TutorProfile, slot_end_text
 from web.profiles.permissions import IsTutor
-from web.profiles.selectors import profile_snapshots, subject_catalogue, tutor_is_listed
+from web.profiles.selectors import NO_PROFILE as NO_PROFILE_MESSAGE
+from web.profiles.selectors import (
+    SNAPSHOTS_MAX_PAGE_SIZE,
+    SNAPSHOTS_PAGE_SIZE,
+    profile_snapshots,
+    subject_catalogue,
+    tutor_is_listed,
+    tutor_profile_of,
+)
 
 FORBIDDEN = error_example(
     "not a tutor", "403", "permission_denied", "Only tutor accounts have a tutor profile."
 )
-NO_PROFILE = error_example("no profile", "404", "not_found", "This account has no tutor profile.")
+NO_PROFILE = error_example("no profile", "404", "not_found", NO_PROFILE_MESSAGE)
 TOO_MANY = error_example(
     "rate limited", "429", "rate_limited", "Autosave is limited to one save every 10 seconds."
 )
@@ -113,13 +120,6 @@ def render_profile(profile: TutorProfile) -> dict[str, Any]:
     return ProfileOutputSerializer(data).data
 
 
-def _own_profile(request: Request) -> TutorProfile:
-    profile = TutorProfile.objects.select_related("user").filter(user=request.user).first()
-    if profile is None:
-        raise NotFound("This account has no tutor profile.")
-    return profile
-
-
 class ProfileMeApi(APIView):
     permission_classes = [IsTutor]
 
@@ -134,7 +134,7 @@ class ProfileMeApi(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        return Response(render_profile(_own_profile(request)))
+        return Response(render_profile(tutor_profile_of(request.user)))
 
     @extend_schema(
         summary="Update the caller's tutor profile",
@@ -157,7 +157,7 @@ class ProfileMeApi(APIView):
     def patch(self, request: Request) -> Response:
         data = ProfileInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        profile = services.profile_update(user=request.user, data=dict(data.validated_data), request=request)
+        profile = services.profile_update(user=request.user, data=dict(data.validated_data))
         return Response(render_profile(profile))
 
 
@@ -172,33 +172,23 @@ class SnapshotSerializer(serializers.Serializer):
 
 class SnapshotListApi(APIView):
     permission_classes = [IsTutor]
-    SALT = "profiles.snapshots"
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(PageQuerySerializer):
         class Meta:
             ref_name = "SnapshotListQuery"
 
-        cursor = serializers.CharField(required=False, max_length=512)
-        page_size = serializers.IntegerField(required=False, min_value=1, max_value=50, default=20)
+        page_size = page_size_field(default=SNAPSHOTS_PAGE_SIZE, maximum=SNAPSHOTS_MAX_PAGE_SIZE)
 
-    class OutputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ProfileSnapshotPage"
-
-        results = SnapshotSerializer(many=True)
-        cursor = serializers.CharField(allow_null=True)
-        has_more = serializers.BooleanField()
+    OutputSerializer = page_serializer(SnapshotSerializer, ref_name="ProfileSnapshotPage")
 
     @extend_schema(
         summary="Snapshots of the profile taken before each update (newest first)",
         parameters=[InputSerializer],
         responses={200: OutputSerializer, **_ERRORS},
         examples=[
-            OpenApiExample(
-                "snapshots", response_only=True, status_codes=["200"],
-                value={"results": [{"id": 42, "created_at": "2026-02-15T10:22:33Z",
-                                    "before": {"headline": "Old headline"}}],
-                       "cursor": "eyJwIjpbNDJdLCJmIjoiLi4uIn0:1t...", "has_more": True},
+            page_example(
+                {"id": 42, "created_at": "2026-02-15T10:22:33Z", "before": {"headline": "Old headline"}},
+                name="snapshots",
             ),
             validation_example("cursor", "Invalid cursor."),
             FORBIDDEN,
@@ -207,21 +197,8 @@ class SnapshotListApi(APIView):
     def get(self, request: Request) -> Response:
         query = self.InputSerializer(data=query_input(request.query_params, self.InputSerializer))
         query.is_valid(raise_exception=True)
-        bound = {"user": request.user.pk}
-        before_id = None
-        if "cursor" in query.validated_data:
-            try:
-                (before_id,) = cursor_decode(query.validated_data["cursor"], salt=self.SALT, bound_to=bound)
-            except (InvalidCursor, ValueError) as exc:
-                raise serializers.ValidationError({"cursor": [str(exc)]}) from None
-        size = query.validated_data["page_size"]
-        rows = profile_snapshots(request.user.pk, before_id=before_id, limit=size + 1)
-        has_more = len(rows) > size
-        rows = rows[:size]
-        cursor = cursor_encode([rows[-1].pk], salt=self.SALT, bound_to=bound) if has_more else None
-        return Response(
-            {"results": SnapshotSerializer(rows, many=True).data, "cursor": cursor, "has_more": has_more}
-        )
+        page = profile_snapshots(request.user, **query.validated_data)
+        return Response(self.OutputSerializer(page).data)
 
 
 class SnapshotRestoreApi(APIView):
@@ -239,7 +216,7 @@ class SnapshotRestoreApi(APIView):
         ],
     )
     def post(self, request: Request, snapshot_id: int) -> Response:
-        profile = services.profile_restore_snapshot(user=request.user, snapshot_id=snapshot_id, request=request)
+        profile = services.profile_restore_snapshot(user=request.user, snapshot_id=snapshot_id)
         return Response(render_profile(profile))
 
 
@@ -310,7 +287,7 @@ class AvailabilityApi(APIView):
         ],
     )
     def get(self, request: Request) -> Response:
-        return self._render(_own_profile(request))
+        return self._render(tutor_profile_of(request.user))
 
     @extend_schema(
         summary="Replace the weekly availability",
@@ -332,7 +309,7 @@ class AvailabilityApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         profile = services.availability_replace(
-            user=request.user, slots=[dict(s) for s in data.validated_data["slots"]], request=request
+            user=request.user, slots=[dict(s) for s in data.validated_data["slots"]]
         )
         return self._render(profile)
 
@@ -388,7 +365,7 @@ class DraftApi(APIView):
         ],
     )
     def patch(self, request: Request) -> Response:
-        draft = services.draft_autosave(user=request.user, patch=request.data, request=request)
+        draft = services.draft_autosave(user=request.user, patch=request.data)
         return Response(_render_draft(draft))
 
     @extend_schema(
@@ -397,7 +374,7 @@ class DraftApi(APIView):
         examples=[NOT_AUTHENTICATED, FORBIDDEN, NO_PROFILE],
     )
     def delete(self, request: Request) -> Response:
-        services.draft_discard(user=request.user, request=request)
+        services.draft_discard(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -447,7 +424,7 @@ class DraftPublishApi(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        return Response(render_profile(services.draft_publish(user=request.user, request=request)))
+        return Response(render_profile(services.draft_publish(user=request.user)))
 
 
 class SubjectListApi(APIView):

@@ -16,6 +16,7 @@ from typing import Any
 from rest_framework import serializers
 
 from web.core.catalogues import is_language, is_time_zone
+from web.core.errors import InvalidInput
 from web.core.serializers import StrictSerializer
 from web.profiles import models as m
 from web.profiles.models import Subject, TutorProfile
@@ -129,9 +130,10 @@ class ProfileInputSerializer(StrictSerializer):
 
 
 def validate_profile_input(data: Any) -> dict[str, Any]:
-    """Type- and catalogue-check profile data; raises ValidationError naming each bad field."""
+    """Type- and catalogue-check profile data; raises InvalidInput naming each bad field."""
     serializer = ProfileInputSerializer(data=data)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        raise InvalidInput.from_validation(serializers.ValidationError(serializer.errors))
     return dict(serializer.validated_data)
 
 

@@ -7,7 +7,16 @@ from typing import Any
 from django.db.models import QuerySet
 
 from web.accounts.models import Role
+from web.activity.models import ActivityLog
+from web.core.errors import NotFound
+from web.core.pagination import Page, keyset_page
 from web.profiles.models import Subject, TutorProfile, slot_end_text
+
+NO_PROFILE = "This account has no tutor profile."
+SNAPSHOT_ACTION = "profile.snapshot"
+SNAPSHOTS_CURSOR_SALT = "profiles.snapshots"
+SNAPSHOTS_PAGE_SIZE = 20
+SNAPSHOTS_MAX_PAGE_SIZE = 50
 
 
 def tutor_is_listed(profile: TutorProfile) -> bool:
@@ -67,6 +76,22 @@ def tutor_public_profile(profile: TutorProfile) -> dict[str, Any] | None:
     return public
 
 
+def tutor_profile_of(user: Any, *, for_update: bool = False) -> TutorProfile:
+    """The tutor profile of `user` (with its user), or NotFound.
+
+    A tutor account whose profile an admin deleted (or created without one) gets a 404
+    from every profile and draft endpoint alike. `for_update` locks the row for the
+    caller's transaction.
+    """
+    profiles = TutorProfile.objects.select_related("user")
+    if for_update:
+        profiles = profiles.select_for_update()
+    profile = profiles.filter(user=user).first()
+    if profile is None:
+        raise NotFound(NO_PROFILE)
+    return profile
+
+
 def tutor_profile_get(tutor_id: int) -> TutorProfile | None:
     return TutorProfile.objects.select_related("user").filter(pk=tutor_id).first()
 
@@ -86,11 +111,16 @@ def listed_profiles() -> QuerySet[TutorProfile]:
     )
 
 
-def profile_snapshots(user_id: int, *, before_id: int | None, limit: int) -> list[Any]:
-    """The tutor's `profile.snapshot` events, newest first, keyset-paginated on id."""
-    from web.activity.models import ActivityLog
-
-    rows = ActivityLog.objects.filter(user_id=user_id, action="profile.snapshot")
-    if before_id is not None:
-        rows = rows.filter(pk__lt=before_id)
-    return list(rows.order_by("-pk")[:limit])
+def profile_snapshots(
+    user: Any, *, cursor: str | None = None, page_size: int = SNAPSHOTS_PAGE_SIZE
+) -> Page[Any]:
+    """One page of the tutor's `profile.snapshot` events (the undo points), newest first."""
+    return keyset_page(
+        ActivityLog.objects.filter(user=user, action=SNAPSHOT_ACTION),
+        order=("-id",),
+        cursor=cursor,
+        page_size=page_size,
+        bound_to={"user": user.pk},
+        salt=SNAPSHOTS_CURSOR_SALT,
+        max_page_size=SNAPSHOTS_MAX_PAGE_SIZE,
+    )

@@ -11,16 +11,13 @@ from collections.abc import Callable
 from datetime import time
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
-from rest_framework.exceptions import NotFound
-from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from indexer.outbox import tutor_changed
 from web.accounts.models import Role, User
 from web.activity.events import activity_log
-from web.core.errors import Conflict, RateLimited, first_problem, invalid_fields
+from web.activity.models import ActivityLog
+from web.core.errors import Conflict, InvalidInput, NotFound, RateLimited, first_problem
 from web.core.ratelimit import Rate, rate_limit_hit
 from web.profiles.drafts import deep_merge, dirty_paths
 from web.profiles.editable import (
@@ -38,23 +35,15 @@ from web.profiles.models import (
     TutorProfile,
     slot_end_minutes,
 )
-from web.profiles.selectors import tutor_public_profile
+from web.profiles.selectors import SNAPSHOT_ACTION, tutor_profile_of, tutor_public_profile
 
 AUTOSAVE_RATE = Rate(limit=1, period_seconds=10)
-SNAPSHOT_ACTION = "profile.snapshot"
 ENTITY = "tutor_profile"
 
 
 def tutor_profile_create(user: User) -> TutorProfile:
     """The empty profile every tutor gets at registration (not listed until filled in)."""
     return TutorProfile.objects.create(user=user, timezone=user.timezone)
-
-
-def _lock(user: User) -> TutorProfile:
-    try:
-        return TutorProfile.objects.select_for_update().select_related("user").get(user=user)
-    except TutorProfile.DoesNotExist:
-        raise NotFound("This account has no tutor profile.") from None
 
 
 def _commit_public_change(profile: TutorProfile, before_public: dict[str, Any] | None) -> bool:
@@ -92,13 +81,13 @@ def tutor_account_update(*, user: User, save: Callable[[], None]) -> None:
 
 
 @transaction.atomic
-def profile_update(*, user: User, data: dict[str, Any], request: HttpRequest | None = None) -> TutorProfile:
+def profile_update(*, user: User, data: dict[str, Any]) -> TutorProfile:
     """Apply validated editable data to the tutor's profile.
 
     Records `profile.snapshot` with the profile as it was (the undo point) and
     `profile.updated` with the changed field names.
     """
-    profile = _lock(user)
+    profile = tutor_profile_of(user, for_update=True)
     _refuse_inactive_subjects(data, taught=profile.subjects)
     before_public = tutor_public_profile(profile)
     before = profile_editable_data(profile)
@@ -129,23 +118,21 @@ def _refuse_inactive_subjects(data: dict[str, Any], *, taught: list[str]) -> Non
     """A subject taken out of the catalogue may be kept, not newly added (400 naming `subjects`)."""
     inactive = inactive_subjects_added(data.get("subjects") or [], taught)
     if inactive:
-        raise ValidationError({"subjects": [f"No longer offered: {', '.join(inactive)}. See /api/subjects/."]})
+        raise InvalidInput(fields={"subjects": [f"No longer offered: {', '.join(inactive)}. See /api/subjects/."]})
 
 
 @transaction.atomic
-def profile_restore_snapshot(*, user: User, snapshot_id: int, request: HttpRequest | None = None) -> TutorProfile:
+def profile_restore_snapshot(*, user: User, snapshot_id: int) -> TutorProfile:
     """Restore the profile as it was before an earlier update (itself undoable)."""
-    from web.activity.models import ActivityLog
-
     snapshot = ActivityLog.objects.filter(pk=snapshot_id, user=user, action=SNAPSHOT_ACTION).first()
     if snapshot is None:
         raise NotFound("No such snapshot.")
     data = (snapshot.metadata or {}).get("before")
     try:
         validated = validate_profile_input(data)
-        profile = profile_update(user=user, data=validated, request=request)
-    except (ValidationError, ApiValidationError) as exc:  # e.g. a subject since removed from the catalogue
-        fields = invalid_fields(exc)
+        profile = profile_update(user=user, data=validated)
+    except InvalidInput as exc:  # e.g. a subject since removed from the catalogue
+        fields = exc.fields or {}
         problem = first_problem(fields)
         reason = f": {problem}" if problem else "."
         raise Conflict(f"This snapshot can no longer be applied{reason}", fields=fields) from None
@@ -166,34 +153,32 @@ def _time_of(value: time | str, *, end: bool = False) -> time:
 def check_availability(slots: list[dict[str, Any]]) -> list[tuple[int, time, time]]:
     """Validate weekly slots: known weekday, start < end, no overlap on a day.
 
-    Raises ValidationError naming the offending slot, e.g. {"slots.2.end": [...]}.
+    Raises InvalidInput naming the offending slot, e.g. {"slots.2.end": [...]}.
     """
     if len(slots) > MAX_SLOTS:
-        raise ValidationError({"slots": [f"At most {MAX_SLOTS} slots."]})
+        raise InvalidInput(fields={"slots": [f"At most {MAX_SLOTS} slots."]})
     # (weekday, start minute, end minute, index, start, end); an end of 00:00 is 24:00.
     parsed: list[tuple[int, int, int, int, time, time]] = []
     for index, slot in enumerate(slots):
         weekday, start, end = slot["weekday"], _time_of(slot["start"]), _time_of(slot["end"], end=True)
         if not 0 <= weekday <= 6:
-            raise ValidationError({f"slots.{index}.weekday": ["Weekday must be 0 (Monday) to 6 (Sunday)."]})
+            raise InvalidInput(fields={f"slots.{index}.weekday": ["Weekday must be 0 (Monday) to 6 (Sunday)."]})
         start_minute, end_minute = start.hour * 60 + start.minute, slot_end_minutes(end)
         if start_minute >= end_minute:
-            raise ValidationError({f"slots.{index}.end": ["End must be after start."]})
+            raise InvalidInput(fields={f"slots.{index}.end": ["End must be after start."]})
         parsed.append((weekday, start_minute, end_minute, index, start, end))
     parsed.sort()
     for previous, current in zip(parsed, parsed[1:], strict=False):
         if previous[0] == current[0] and current[1] < previous[2]:
-            raise ValidationError({f"slots.{current[3]}.start": [f"Overlaps slot {previous[3]}."]})
+            raise InvalidInput(fields={f"slots.{current[3]}.start": [f"Overlaps slot {previous[3]}."]})
     return [(weekday, start, end) for weekday, _, _, _, start, end in parsed]
 
 
 @transaction.atomic
-def availability_replace(
-    *, user: User, slots: list[dict[str, Any]], request: HttpRequest | None = None
-) -> TutorProfile:
+def availability_replace(*, user: User, slots: list[dict[str, Any]]) -> TutorProfile:
     """Replace all weekly slots; a change reindexes the tutor like any public change."""
     checked = check_availability(slots)
-    profile = _lock(user)
+    profile = tutor_profile_of(user, for_update=True)
     before_public = tutor_public_profile(profile)
     AvailabilitySlot.objects.filter(profile=profile).delete()
     AvailabilitySlot.objects.bulk_create(
@@ -210,16 +195,13 @@ def availability_replace(
 # --- drafts -------------------------------------------------------------------
 
 
-def draft_autosave(*, user: User, patch: Any, request: HttpRequest | None = None) -> ProfileDraft:
+def draft_autosave(*, user: User, patch: Any) -> ProfileDraft:
     """Deep-merge a partial, type-checked patch into the tutor's draft (one save per 10 s).
 
     Required fields are not enforced on a draft; the published profile is untouched.
     """
     validated = validate_profile_input(patch)
-    taught = TutorProfile.objects.filter(user=user).values_list("subjects", flat=True).first()
-    if taught is None:
-        raise NotFound("This account has no tutor profile.")
-    _refuse_inactive_subjects(validated, taught=taught)
+    _refuse_inactive_subjects(validated, taught=tutor_profile_of(user).subjects)
     wait = rate_limit_hit("profile.autosave", str(user.pk), [AUTOSAVE_RATE])
     if wait is not None:
         raise RateLimited(wait, "Autosave is limited to one save every 10 seconds.")
@@ -234,23 +216,17 @@ def draft_autosave(*, user: User, patch: Any, request: HttpRequest | None = None
     return draft
 
 
-def _require_profile(user: User) -> None:
-    # A tutor whose profile an admin deleted: every draft endpoint is a 404, as the
-    # profile endpoints are, rather than serving a draft that can never be published.
-    if not TutorProfile.objects.filter(user=user).exists():
-        raise NotFound("This account has no tutor profile.")
-
-
 def draft_get(user: User) -> ProfileDraft | None:
-    _require_profile(user)
+    """The tutor's draft, if any. Without a profile (an admin deleted it) every draft
+    endpoint is a 404, as the profile endpoints are, rather than serving a draft that can
+    never be published."""
+    tutor_profile_of(user)
     return ProfileDraft.objects.filter(user=user).first()
 
 
 def draft_diff(user: User) -> list[str]:
     """Dirty paths of the draft against the persisted profile (depth 3, arrays whole)."""
-    profile = TutorProfile.objects.select_related("user").filter(user=user).first()
-    if profile is None:
-        raise NotFound("This account has no tutor profile.")
+    profile = tutor_profile_of(user)
     draft = ProfileDraft.objects.filter(user=user).first()
     if draft is None:
         return []
@@ -258,18 +234,18 @@ def draft_diff(user: User) -> list[str]:
 
 
 @transaction.atomic
-def draft_publish(*, user: User, request: HttpRequest | None = None) -> TutorProfile:
+def draft_publish(*, user: User) -> TutorProfile:
     """Validate the draft merged over the profile in full and apply it in one transaction.
 
     An invalid merged result publishes nothing and keeps the draft.
     """
-    profile = _lock(user)
+    profile = tutor_profile_of(user, for_update=True)
     draft = ProfileDraft.objects.select_for_update().filter(user=user).first()
     if draft is None:
         raise Conflict("There is no draft to publish.")
     merged = deep_merge(profile_editable_data(profile), draft.data)
     validated = validate_profile_input(merged)
-    profile = profile_update(user=user, data=validated, request=request)
+    profile = profile_update(user=user, data=validated)
     draft.delete()
     activity_log(
         user, "profile.draft.published", entity_type=ENTITY, entity_id=profile.pk,
@@ -279,9 +255,9 @@ def draft_publish(*, user: User, request: HttpRequest | None = None) -> TutorPro
 
 
 @transaction.atomic
-def draft_discard(*, user: User, request: HttpRequest | None = None) -> bool:
+def draft_discard(*, user: User) -> bool:
     """Delete the draft; returns whether there was one."""
-    _require_profile(user)
+    tutor_profile_of(user)
     deleted, _ = ProfileDraft.objects.filter(user=user).delete()
     if deleted:
         activity_log(user, "profile.draft.discarded", entity_type=ENTITY, entity_id=user.pk)

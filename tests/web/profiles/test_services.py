@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
-from django.core.exceptions import ValidationError
-from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from indexer.models import TutorOutbox
 from tests.factories import TutorProfileFactory
 from web.activity.models import ActivityLog
+from web.core.errors import Conflict, InvalidInput, NotFound
 from web.profiles import services
 from web.profiles.models import ProfileDraft, TutorProfile
 from web.profiles.selectors import listed_profiles, tutor_is_listed, tutor_public_profile
@@ -130,9 +129,9 @@ def test_someone_elses_snapshot_cannot_be_restored(tutor) -> None:
     other = TutorProfileFactory()
     services.profile_update(user=other.user, data={"headline": "Other's change"})
     snapshot = ActivityLog.objects.filter(user=other.user, action="profile.snapshot").latest("id")
-    with pytest.raises(Exception) as error:
+    with pytest.raises(NotFound) as error:
         services.profile_restore_snapshot(user=tutor.user, snapshot_id=snapshot.pk)
-    assert getattr(error.value, "status_code", None) == 404
+    assert (error.value.status, error.value.message) == (404, "No such snapshot.")
 
 
 def _slot(weekday, start, end):
@@ -163,9 +162,9 @@ def test_availability_validation(tutor, slots, field) -> None:
     services.availability_replace(user=tutor.user, slots=[_slot(4, "17:00", "18:00")])
     before = _reload(tutor)
     TutorOutbox.objects.all().delete()
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidInput) as error:
         services.availability_replace(user=tutor.user, slots=slots)
-    assert field in error.value.message_dict
+    assert list(error.value.fields) == [field]
     # Nothing of the refused replacement was written: the old slots, version and no outbox row.
     assert [(s.weekday, s.start, s.end) for s in tutor.slots.all()] == [(4, time(17), time(18))]
     assert _reload(tutor).version == before.version
@@ -180,9 +179,9 @@ def test_autosave_merges_without_touching_the_profile(tutor) -> None:
 
 
 def test_autosave_checks_types_but_not_required_fields(tutor) -> None:
-    with pytest.raises(ApiValidationError) as error:
+    with pytest.raises(InvalidInput) as error:
         services.draft_autosave(user=tutor.user, patch={"hourly_rate": "lots", "privacy": {"show_bio_publicly": 3}})
-    assert set(error.value.detail) == {"hourly_rate", "privacy"}
+    assert set(error.value.fields) == {"hourly_rate", "privacy.show_bio_publicly"}
     assert not ProfileDraft.objects.exists()
 
 
@@ -190,9 +189,9 @@ def test_publish_of_an_invalid_merged_draft_publishes_nothing(tutor) -> None:
     # A draft that was valid when saved but names a subject since removed from the catalogue.
     ProfileDraft.objects.create(user=tutor.user, data={"headline": "New", "subjects": ["astrology"]})
     version = tutor.version
-    with pytest.raises(ApiValidationError) as error:
+    with pytest.raises(InvalidInput) as error:
         services.draft_publish(user=tutor.user)
-    assert "subjects" in error.value.detail
+    assert "subjects" in error.value.fields
     profile = _reload(tutor)
     assert (profile.headline, profile.version) == (tutor.headline, version)
     assert ProfileDraft.objects.filter(user=tutor.user).exists()
@@ -307,9 +306,9 @@ def test_a_snapshot_that_no_longer_validates_is_a_conflict(tutor) -> None:
     snapshot = ActivityLog.objects.filter(user=tutor.user, action="profile.snapshot").latest("id")
     snapshot.metadata["before"]["subjects"] = ["astrology"]
     snapshot.save()
-    with pytest.raises(Exception) as error:
+    with pytest.raises(Conflict) as error:
         services.profile_restore_snapshot(user=tutor.user, snapshot_id=snapshot.pk)
-    assert getattr(error.value, "status_code", None) == 409
+    assert error.value.status == 409 and "subjects" in error.value.fields
     assert _reload(tutor).subjects == ["physics"]
 
 
