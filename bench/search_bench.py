@@ -72,7 +72,7 @@ def grow_to(tutors: int) -> None:
     from indexer.rebuild import rebuild
     from search.client import write_client
     from search.indexes import TUTORS
-    from web.core.demo import seed_demo
+    from web.demo.seed import seed_demo
     from web.profiles.selectors import listed_profiles
 
     started = time.perf_counter()

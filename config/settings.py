@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "indexer",
     "web.marketplace",
     "web.operations",
+    "web.demo",
 ]
 
 MIDDLEWARE = [
