@@ -22,6 +22,8 @@ accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") else None
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
     """Load the subject catalogue before the first request, so no search runs its query."""
+    # Imported here: gunicorn's master reads this file before Django is set up; a worker
+    # has loaded the application (and so Django) by the time this hook runs.
     from django.db import connection
 
     from web.marketplace.selectors import CatalogueUnavailable, subject_slugs
