@@ -178,7 +178,7 @@ class EmbeddedStack:
                 service.start()  # type: ignore[attr-defined]
                 os.environ[service.env_name] = service.url
                 log.info(
-                    "embedded %s started in %.1fs: %s",
+                    "%s started in %.1fs: %s",
                     type(service).__name__, time.monotonic() - started, service.url,
                 )
         except BaseException:

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import (
     database_from_url,
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_list,
@@ -310,11 +311,27 @@ CELERY_BEAT_SCHEDULE.update(
 
 # --- Observability ------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
+# json: one JSON object per line, for a log shipper (production). console: one short line
+# per request or event, for a person watching a terminal (`make run` sets it).
+LOG_FORMAT = env_choice("LOG_FORMAT", ("json", "console"), "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "web.core.logging.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "formatters": {
+        "json": {"()": "web.core.logging.JsonFormatter"},
+        "console": {"()": "web.core.logging.ConsoleFormatter"},
+    },
+    "filters": {
+        # Celery's own lines about a periodic task (beat sent it, a worker received it, it
+        # succeeded) come every few seconds: DEBUG. The tasks log when they did something.
+        "periodic_task_chatter": {
+            "()": "web.core.logging.PeriodicTaskChatter",
+            "tasks": sorted({entry["task"] for entry in CELERY_BEAT_SCHEDULE.values()}),
+        },
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["periodic_task_chatter"]},
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         # Requests are logged once by our middleware; Django's own access/error
