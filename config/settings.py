@@ -15,11 +15,11 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import (
     database_from_url,
     env_bool,
-    env_choice,
     env_float,
     env_int,
     env_list,
     env_str,
+    log_format,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -313,7 +313,7 @@ CELERY_BEAT_SCHEDULE.update(
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
 # json: one JSON object per line, for a log shipper (production). console: one short line
 # per request or event, for a person watching a terminal (`make run` sets it).
-LOG_FORMAT = env_choice("LOG_FORMAT", ("json", "console"), "json")
+LOG_FORMAT = log_format()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

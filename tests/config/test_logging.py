@@ -85,7 +85,7 @@ def _celery_process_output(**env: str) -> list[str]:
 def test_celery_processes_log_in_the_console_format_when_asked() -> None:
     lines = _celery_process_output(LOG_FORMAT="console")
     assert [line.split(" ", 1)[1] for line in lines] == [
-        "celery.beat: beat: Starting...",
+        "celery: beat: Starting...",
         "GET /api/health/ 200 1.5 ms",
     ]
 

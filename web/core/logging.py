@@ -48,10 +48,15 @@ def _console_value(value: Any) -> str:
     return str(value)
 
 
+def _short_name(logger: str) -> str:
+    """`mash.indexer` -> `indexer`, `celery.worker.consumer.mingle` -> `celery`."""
+    return logger.removeprefix("mash.").split(".", 1)[0]
+
+
 class ConsoleFormatter(logging.Formatter):
     """`06:21:54 GET /api/marketplace/tutors/ 200 12.3 ms user=5` for a request;
     `06:21:54 WARNING health: readiness check failed check=redis error=...` otherwise:
-    local time, the level unless it is INFO, the logger (without `mash.`), the message
+    local time, the level unless it is INFO, the logger (its app, or library), the message
     and the `extra=` fields as key=value. A traceback follows on its own lines."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -63,7 +68,7 @@ class ConsoleFormatter(logging.Formatter):
             else:
                 fields["user"] = fields.pop("user_id")
         else:
-            text = f"{record.name.removeprefix('mash.')}: {record.getMessage()}"
+            text = f"{_short_name(record.name)}: {record.getMessage()}"
         parts = [datetime.fromtimestamp(record.created).strftime("%H:%M:%S")]
         if record.levelno != logging.INFO:
             parts.append(record.levelname)

@@ -47,6 +47,8 @@ def test_an_event_names_its_level_logger_and_fields() -> None:
     )
     info = _record("mash.indexer", logging.INFO, "rebuild swapped", index="mash-tutors-1", documents=2851)
     assert ConsoleFormatter().format(info) == "14:05:09 indexer: rebuild swapped index=mash-tutors-1 documents=2851"
+    mingle = _record("celery.worker.consumer.mingle", logging.INFO, "mingle: all alone")
+    assert ConsoleFormatter().format(mingle) == "14:05:09 celery: mingle: all alone"
 
 
 def test_a_traceback_follows_its_line() -> None:
