@@ -30,7 +30,8 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": ["stdout"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
-        "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        # Our middleware logs every request; gunicorn's access line only when asked for.
+        "gunicorn.access": {"level": "INFO" if accesslog else "WARNING", "handlers": ["stdout"], "propagate": False},
     },
 }
 
