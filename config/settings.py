@@ -19,6 +19,7 @@ from config.env import (
     env_int,
     env_list,
     env_str,
+    log_format,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,7 +39,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "web.core.admin_site.AdminConfig",
+    "web.operations.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "web.profiles",
     "indexer",
     "web.marketplace",
+    "web.operations",
+    "web.demo",
 ]
 
 MIDDLEWARE = [
@@ -308,11 +311,27 @@ CELERY_BEAT_SCHEDULE.update(
 
 # --- Observability ------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
+# json: one JSON object per line, for a log shipper (production). console: one short line
+# per request or event, for a person watching a terminal (`make run` sets it).
+LOG_FORMAT = log_format()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "web.core.logging.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "formatters": {
+        "json": {"()": "web.core.logging.JsonFormatter"},
+        "console": {"()": "web.core.logging.ConsoleFormatter"},
+    },
+    "filters": {
+        # Celery's own lines about a periodic task (beat sent it, a worker received it, it
+        # succeeded) come every few seconds: DEBUG. The tasks log when they did something.
+        "periodic_task_chatter": {
+            "()": "web.core.logging.PeriodicTaskChatter",
+            "tasks": sorted({entry["task"] for entry in CELERY_BEAT_SCHEDULE.values()}),
+        },
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["periodic_task_chatter"]},
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         # Requests are logged once by our middleware; Django's own access/error

@@ -4,12 +4,10 @@ from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_page
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from web.core.api import HealthApi, ReadinessApi
-from web.core.metrics import metrics_view
+from web.operations.metrics import metrics_view
 
 api_patterns = [
-    path("health/", HealthApi.as_view(), name="health"),
-    path("health/ready/", ReadinessApi.as_view(), name="health-ready"),
+    path("", include("web.operations.urls")),
     path("", include("web.accounts.urls")),
     path("", include("web.activity.urls")),
     path("", include("web.profiles.urls")),

@@ -1,28 +1,24 @@
-"""Prometheus metrics shared by the web processes.
+"""Prometheus metrics of the shared kernel: the per-request metric the request middleware
+observes, and the registry of collectors that read a store when /metrics is scraped.
 
-With several gunicorn workers, set PROMETHEUS_MULTIPROC_DIR (the launcher does)
-so /metrics aggregates every process.
+Apps add their scrape-time collectors from `AppConfig.ready()` (`register_collector`,
+`register_redis_buffer`); the operations app serves them. Metrics an app updates as it
+works (counters, histograms) register themselves with prometheus_client on import.
+With several processes, set PROMETHEUS_MULTIPROC_DIR (the launcher does) so /metrics
+aggregates every process.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 
 import redis
-from django.http import HttpRequest, HttpResponse
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
-from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from web.core.redis_client import redis_client
 
 REQUESTS = Counter(
     "mash_http_requests_total", "HTTP requests by method, route and status", ["method", "route", "status"]
@@ -47,60 +43,59 @@ def observe_request(method: str, route: str, status: int, duration_ms: float) ->
     REQUEST_DURATION.labels(method, route).observe(duration_ms / 1000)
 
 
+# --- scrape-time collectors ----------------------------------------------------------
+
+_collectors: list[Collector] = []
+_collectors_lock = threading.Lock()
+
+
+def register_collector(collector: Collector) -> None:
+    """Have /metrics read `collector` at every scrape. For collectors that read a store
+    (the database, Redis) and so must not run at import; call from `AppConfig.ready()`.
+    Registering the same collector twice has no effect."""
+    with _collectors_lock:
+        if not any(known is collector for known in _collectors):
+            _collectors.append(collector)
+
+
+def scrape_time_collectors() -> tuple[Collector, ...]:
+    """The registered collectors, in registration order."""
+    with _collectors_lock:
+        return tuple(_collectors)
+
+
 class RedisBufferCollector(Collector):
-    """Backlog of the Redis lists that hold events and telemetry until they are drained
-    into PostgreSQL, read at scrape time: it grows while the database is down, and an
-    alert on it comes before Redis runs out of memory."""
+    """Backlog of the Redis lists that hold data until it is drained into PostgreSQL,
+    read at scrape time: it grows while the database is down, and an alert on it comes
+    before Redis runs out of memory. One gauge, labelled by buffer."""
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, tuple[str, ...]] = {}
+
+    def add(self, buffer: str, keys: tuple[str, ...]) -> None:
+        self._buffers[buffer] = keys
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from web.activity.buffer import BUFFER_KEY, PROCESSING_KEY
-        from web.core.redis_client import redis_client
-        from web.marketplace.services import METRICS_BUFFER_KEY
-
         gauge = GaugeMetricFamily("mash_redis_buffer_length", "Entries waiting in a Redis buffer", labels=["buffer"])
         try:
             client = redis_client()
-            # One transaction for the activity pair: a drain moving a batch between them
-            # is counted once. (The keys share a hash slot.)
-            pipe = client.pipeline(transaction=True)
-            pipe.llen(BUFFER_KEY)
-            pipe.llen(PROCESSING_KEY)
-            waiting, processing = pipe.execute()
-            gauge.add_metric(["activity"], waiting + processing)
-            gauge.add_metric(["marketplace_metrics"], client.llen(METRICS_BUFFER_KEY))
+            for buffer, keys in list(self._buffers.items()):
+                # One transaction per buffer: a drain moving a batch between its lists is
+                # counted once. (A buffer's keys share a hash slot.)
+                pipe = client.pipeline(transaction=True)
+                for key in keys:
+                    pipe.llen(key)
+                gauge.add_metric([buffer], sum(pipe.execute()))
         except redis.RedisError:  # Redis may be down; /metrics must still answer
             return
         yield gauge
 
 
-_default_registered = False
-_registration = threading.Lock()
+_redis_buffers = RedisBufferCollector()
 
 
-def _scrape_time_collectors() -> list[Collector]:
-    """Collectors that read a store (the database, Redis) when /metrics is scraped."""
-    from indexer.metrics import OutboxCollector
-
-    return [OutboxCollector(), RedisBufferCollector()]
-
-
-def _registry() -> CollectorRegistry:
-    global _default_registered
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        for collector in _scrape_time_collectors():
-            registry.register(collector)
-        return registry
-    with _registration:  # two first scrapes at once must not register twice
-        if not _default_registered:
-            for collector in _scrape_time_collectors():
-                DEFAULT_REGISTRY.register(collector)
-            _default_registered = True
-    return DEFAULT_REGISTRY
-
-
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Prometheus exposition format; collectors of other apps register themselves on import."""
-    registry = _registry()
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+def register_redis_buffer(buffer: str, *keys: str) -> None:
+    """Report the summed length of the Redis lists `keys` as
+    `mash_redis_buffer_length{buffer="<buffer>"}`; call from `AppConfig.ready()`."""
+    _redis_buffers.add(buffer, keys)
+    register_collector(_redis_buffers)

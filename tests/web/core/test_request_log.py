@@ -7,7 +7,6 @@ import logging
 
 import pytest
 
-from tests.search.conftest import clean_buffers  # noqa: F401
 from web.core.identity import user_id_of
 from web.core.logging import JsonFormatter
 
@@ -89,15 +88,3 @@ def test_an_invented_method_does_not_add_a_metric_series(api_client) -> None:
     assert requests_with("other") == before + 2
     names = {s.labels.get("method") for m in REGISTRY.collect() for s in m.samples}
     assert not names & {"QWERTY123", "ZZTOP"}
-
-
-@pytest.mark.django_db
-@pytest.mark.usefixtures("clean_buffers")
-def test_metrics_show_the_redis_buffers_backlog(api_client) -> None:
-    from web.core.redis_client import redis_client
-    from web.marketplace.services import METRICS_BUFFER_KEY
-
-    redis_client().rpush(METRICS_BUFFER_KEY, "{}", "{}", "{}")
-    body = api_client.get("/metrics").content.decode()
-    assert 'mash_redis_buffer_length{buffer="marketplace_metrics"} 3.0' in body
-    assert 'mash_redis_buffer_length{buffer="activity"}' in body

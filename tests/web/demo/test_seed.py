@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.core.demo import DEMO_TUTOR_EMAIL, seed_demo, tutor_attributes
+from web.demo.seed import DEMO_TUTOR_EMAIL, seed_demo, tutor_attributes
 
 pytestmark = pytest.mark.django_db
 

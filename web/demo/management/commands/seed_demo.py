@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from web.core.demo import DEFAULT_SEED, DEFAULT_STUDENTS, DEFAULT_TUTORS, marketplace_is_empty, seed_demo
+from web.demo.seed import DEFAULT_SEED, DEFAULT_STUDENTS, DEFAULT_TUTORS, marketplace_is_empty, seed_demo
 
 
 class Command(BaseCommand):

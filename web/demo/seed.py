@@ -1,13 +1,13 @@
 """Demo data for a fresh local stack. Idempotent: running it twice creates nothing twice.
 
-Tutors get realistic Ukrainian, Polish and English names, headlines and bios so that
-search demos mean something ("математика", "matematyka", "maths", "Łódź"), varied
-subjects, rates, experience, languages, certifications, availability and privacy
-settings. Every generated person has a deterministic email and attributes derived
-from (seed, number) alone, so a re-run skips existing people without shifting the
-data of the others. Rows are created in batches with bulk_create and one precomputed
-password hash; bulk creation bypasses the profile services, so the index is rebuilt
-from the database at the end.
+Tutors get realistic Ukrainian, Polish and English names, headlines and bios (from
+`web.demo.vocabulary`) so that search demos mean something, varied subjects, rates,
+experience, languages, certifications, availability and privacy settings. Every
+generated person has a deterministic email and attributes derived from (seed, number)
+alone, so a re-run skips existing people without shifting the data of the others.
+Rows are created in batches with bulk_create and one precomputed password hash; bulk
+creation bypasses the profile services, so the index is rebuilt from the database at
+the end.
 """
 
 from __future__ import annotations
@@ -22,8 +22,17 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from opensearchpy.exceptions import OpenSearchException
 
+from indexer.locks import LockBusyError
+from indexer.rebuild import rebuild
+from search.breaker import SearchUnavailable
+from search.query import TutorQuery
+from search.tutors import tutor_search
 from web.accounts.models import Role, User
+from web.activity.models import ActivityLog
+from web.demo import vocabulary
+from web.profiles.models import AvailabilitySlot, Subject, TutorProfile
 
 log = logging.getLogger("mash.demo")
 
@@ -46,116 +55,6 @@ def student_email(number: int) -> str:
     return f"student{number}@example.com"
 
 
-# --- vocabulary ------------------------------------------------------------------------
-
-_UK_FIRST = ["Олена", "Андрій", "Марія", "Тарас", "Оксана", "Богдан", "Ірина", "Дмитро", "Наталія", "Іван",
-             "Юлія", "Олександр", "Софія", "Максим", "Катерина", "Василь", "Анастасія", "Ярослав", "Галина", "Остап"]
-_UK_LAST = ["Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравченко", "Мельник", "Олійник", "Шевчук",
-            "Поліщук", "Бойко", "Лисенко", "Савченко", "Руденко", "Мороз", "Гончаренко", "Левченко", "Павленко"]
-_PL_FIRST = ["Łukasz", "Agnieszka", "Piotr", "Małgorzata", "Krzysztof", "Katarzyna", "Paweł", "Żaneta",
-             "Michał", "Zofia", "Grzegorz", "Anna", "Tomasz", "Ewa", "Jakub", "Joanna", "Wojciech", "Magdalena"]
-_PL_LAST = ["Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kowalczyk", "Kamiński", "Lewandowski", "Zieliński",
-            "Szymański", "Woźniak", "Dąbrowski", "Kozłowski", "Jankowski", "Mazur", "Krawczyk", "Łukaszewicz"]
-_EN_FIRST = ["Emma", "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack", "Sophie", "Thomas",
-             "Grace", "William", "Charlotte", "James", "Lucy", "Daniel"]
-_EN_LAST = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Clarke",
-            "Evans", "Walker", "Wright", "Thompson", "Hughes", "Edwards"]
-
-_CITIES = {
-    "uk": ["Київ", "Львів", "Харків", "Одеса", "Дніпро", "Вінниця", "Чернівці"],
-    "pl": ["Łódź", "Kraków", "Wrocław", "Gdańsk", "Poznań", "Warszawa", "Białystok"],
-    "en": ["London", "Manchester", "Edinburgh", "Bristol", "Leeds"],
-}
-_TIMEZONES = {"uk": "Europe/Kyiv", "pl": "Europe/Warsaw", "en": "Europe/London"}
-
-# Headlines per subject and tutor's language; "{city}" is filled in.
-_HEADLINES: dict[str, dict[str, list[str]]] = {
-    "math": {
-        "uk": ["Математика для НМТ та олімпіад", "Алгебра і геометрія з нуля", "Репетитор з математики, {city}"],
-        "pl": ["Matematyka do matury rozszerzonej", "Korepetycje z matematyki, {city}", "Matematyka bez stresu"],
-        "en": ["Maths tutor for GCSE and A-level", "Algebra and calculus made clear", "Patient maths tutor in {city}"],
-    },
-    "physics": {
-        "uk": ["Фізика для НМТ: механіка та електрика", "Фізика для школярів, {city}"],
-        "pl": ["Fizyka do matury", "Korepetycje z fizyki, {city}"],
-        "en": ["Physics from mechanics to quantum", "A-level physics tutor"],
-    },
-    "chemistry": {
-        "uk": ["Хімія: органіка та задачі", "Хімія для вступників"],
-        "pl": ["Chemia organiczna i nieorganiczna", "Chemia do matury, {city}"],
-        "en": ["Chemistry tutor, organic and inorganic", "GCSE chemistry help"],
-    },
-    "biology": {
-        "uk": ["Біологія для НМТ", "Біологія та анатомія з лікарем"],
-        "pl": ["Biologia do matury", "Biologia i anatomia, {city}"],
-        "en": ["Biology tutor for medical school applicants", "A-level biology"],
-    },
-    "english": {
-        "uk": ["Англійська для IELTS та розмовна", "Англійська мова для дітей, {city}"],
-        "pl": ["Angielski konwersacje i FCE", "Język angielski dla firm, {city}"],
-        "en": ["IELTS and Cambridge English preparation", "Native English speaker, conversation practice"],
-    },
-    "ukrainian": {
-        "uk": ["Українська мова та література для НМТ", "Українська для іноземців, {city}"],
-        "pl": ["Język ukraiński od podstaw"],
-        "en": ["Ukrainian for beginners"],
-    },
-    "polish": {
-        "uk": ["Польська мова для переїзду та Карти поляка", "Польська з нуля"],
-        "pl": ["Polski dla obcokrajowców, {city}", "Język polski do egzaminu B1"],
-        "en": ["Polish for expats"],
-    },
-    "german": {
-        "uk": ["Німецька мова: Goethe-Zertifikat", "Німецька для роботи"],
-        "pl": ["Niemiecki do matury", "Język niemiecki, {city}"],
-        "en": ["German for beginners and travellers"],
-    },
-    "history": {
-        "uk": ["Історія України для НМТ", "Всесвітня історія цікаво"],
-        "pl": ["Historia do matury", "Historia Polski, {city}"],
-        "en": ["History tutor, essays and exams"],
-    },
-    "geography": {
-        "uk": ["Географія для НМТ"],
-        "pl": ["Geografia do matury"],
-        "en": ["Geography tutor, physical and human"],
-    },
-    "computer-science": {
-        "uk": ["Програмування на Python з нуля", "Інформатика та алгоритми, {city}"],
-        "pl": ["Programowanie w Pythonie", "Informatyka do matury"],
-        "en": ["Python programming and algorithms", "Computer science for A-level"],
-    },
-    "music": {
-        "uk": ["Фортепіано для дітей і дорослих", "Гітара та сольфеджіо, {city}"],
-        "pl": ["Lekcje gry na pianinie, {city}", "Gitara dla początkujących"],
-        "en": ["Piano lessons for all ages", "Guitar lessons in {city}"],
-    },
-}
-_BIOS = {
-    "uk": [
-        "Викладаю {years} років, готую до НМТ та олімпіад. Заняття онлайн і у місті {city}.",
-        "Пояснюю складне простими словами. Мої учні вступають до найкращих університетів.",
-        "Індивідуальний підхід, домашні завдання з перевіркою та звіт батькам щомісяця.",
-    ],
-    "pl": [
-        "Uczę od {years} lat, przygotowuję do matury i olimpiad. Zajęcia online oraz w mieście {city}.",
-        "Cierpliwie tłumaczę trudne tematy. Moi uczniowie zdają maturę na wysokim poziomie.",
-        "Indywidualne podejście i materiały po każdej lekcji.",
-    ],
-    "en": [
-        "Teaching for {years} years, preparing students for exams. Online or in person in {city}.",
-        "I explain difficult topics step by step and set clear goals for every lesson.",
-        "Friendly, structured lessons with homework feedback and progress reports.",
-    ],
-}
-_CERTIFICATIONS = ["CELTA", "DELTA", "TEFL", "Cambridge C2 Proficiency", "Goethe-Zertifikat C1",
-                   "Сертифікат УЦОЯО", "Certyfikat CKE egzaminatora", "AWS Certified Developer",
-                   "ABRSM Grade 8 Piano", "Диплом магістра педагогіки"]
-_SUBJECT_LANGUAGE = {"english": "en", "ukrainian": "uk", "polish": "pl", "german": "de"}
-_FALLBACK_SUBJECTS = ["math", "physics", "chemistry", "biology", "english", "ukrainian", "polish", "german",
-                      "history", "geography", "computer-science", "music"]
-
-
 @dataclass
 class SeedReport:
     users_created: int = 0
@@ -175,7 +74,11 @@ def _rng(seed: int, kind: str, number: int) -> random.Random:
 
 
 def _name(rng: random.Random, nationality: str) -> str:
-    first, last = {"uk": (_UK_FIRST, _UK_LAST), "pl": (_PL_FIRST, _PL_LAST), "en": (_EN_FIRST, _EN_LAST)}[nationality]
+    first, last = {
+        "uk": (vocabulary.UK_FIRST, vocabulary.UK_LAST),
+        "pl": (vocabulary.PL_FIRST, vocabulary.PL_LAST),
+        "en": (vocabulary.EN_FIRST, vocabulary.EN_LAST),
+    }[nationality]
     return f"{rng.choice(first)} {rng.choice(last)}"
 
 
@@ -183,7 +86,7 @@ def tutor_attributes(seed: int, number: int, subjects: list[str]) -> dict[str, A
     """Everything about generated tutor `number`, from (seed, number) alone."""
     rng = _rng(seed, "tutor", number)
     nationality = rng.choices(["uk", "pl", "en"], weights=[55, 30, 15])[0]
-    city = rng.choice(_CITIES[nationality])
+    city = rng.choice(vocabulary.CITIES[nationality])
     chosen = rng.sample(subjects, k=rng.choices([1, 2, 3], weights=[55, 35, 10])[0])
     years = None if rng.random() < 0.04 else rng.randint(0, 30)
     languages = [nationality]
@@ -191,26 +94,27 @@ def tutor_attributes(seed: int, number: int, subjects: list[str]) -> dict[str, A
         if extra != nationality and rng.random() < (0.45 if extra == "en" else 0.15):
             languages.append(extra)
     for slug in chosen:
-        code = _SUBJECT_LANGUAGE.get(slug)
+        code = vocabulary.SUBJECT_LANGUAGE.get(slug)
         if code and code not in languages:
             languages.append(code)
-    headline = rng.choice(_HEADLINES.get(chosen[0], _HEADLINES["math"])[nationality]).format(city=city)
-    bio = " ".join(rng.sample(_BIOS[nationality], k=2)).format(years=years or 1, city=city)
+    headlines = vocabulary.HEADLINES.get(chosen[0], vocabulary.HEADLINES["math"])
+    headline = rng.choice(headlines[nationality]).format(city=city)
+    bio = " ".join(rng.sample(vocabulary.BIOS[nationality], k=2)).format(years=years or 1, city=city)
     reviewed = rng.random() < 0.6
     return {
         "full_name": _name(rng, nationality),
-        "timezone": _TIMEZONES[nationality],
+        "timezone": vocabulary.TIMEZONES[nationality],
         "language": nationality,
         "profile": {
             "headline": headline[:120],
             "bio": bio,
             "subjects": chosen,
-            "certifications": rng.sample(_CERTIFICATIONS, k=rng.randint(1, 2)) if rng.random() < 0.4 else [],
+            "certifications": rng.sample(vocabulary.CERTIFICATIONS, k=rng.randint(1, 2)) if rng.random() < 0.4 else [],
             "languages": languages,
             "hourly_rate": rng.randrange(150, 1500, 10),
             "experience_years": years,
             "avatar_url": f"https://cdn.example.com/avatars/{number % 500}.jpg" if rng.random() < 0.8 else "",
-            "timezone": _TIMEZONES[nationality],
+            "timezone": vocabulary.TIMEZONES[nationality],
             "public_profile_enabled": rng.random() >= 0.05,
             "show_email_publicly": rng.random() < 0.1,
             "show_avatar_publicly": rng.random() >= 0.05,
@@ -243,9 +147,9 @@ def _new_numbers(numbers: range, email_of: Callable[[int], str]) -> list[int]:
 
 
 def _create_tutors(count: int, seed: int, password_hash: str, report: SeedReport) -> None:
-    from web.profiles.models import AvailabilitySlot, Subject, TutorProfile
-
-    subjects = list(Subject.objects.filter(is_active=True).values_list("slug", flat=True)) or _FALLBACK_SUBJECTS
+    subjects = (
+        list(Subject.objects.filter(is_active=True).values_list("slug", flat=True)) or vocabulary.FALLBACK_SUBJECTS
+    )
     for numbers in _chunks(1, count + 1, BATCH_SIZE):
         todo = _new_numbers(numbers, tutor_email)
         if not todo:
@@ -284,7 +188,7 @@ def _create_students(count: int, seed: int, password_hash: str, report: SeedRepo
             nationality = rng.choice(["uk", "pl", "en"])
             users.append(
                 User(email=student_email(n), full_name=_name(rng, nationality), role=Role.STUDENT,
-                     timezone=_TIMEZONES[nationality], language=nationality, password=password_hash)
+                     timezone=vocabulary.TIMEZONES[nationality], language=nationality, password=password_hash)
             )
         User.objects.bulk_create(users)
         report.students_created += len(users)
@@ -303,8 +207,6 @@ def _account(email: str, full_name: str, role: str, password_hash: str, report: 
 
 
 def _demo_tutor_profile(user: User) -> None:
-    from web.profiles.models import AvailabilitySlot, TutorProfile
-
     profile, created = TutorProfile.objects.get_or_create(
         user=user,
         defaults={
@@ -345,8 +247,6 @@ _EVENT_TEMPLATES: list[tuple[str, str, Callable[[random.Random, int], dict[str, 
 
 
 def _create_events(student: User, tutor: User, seed: int, report: SeedReport) -> None:
-    from web.activity.models import ActivityLog
-
     if ActivityLog.objects.filter(user__in=[student, tutor], metadata__demo=True).exists():
         return
     rng = _rng(seed, "events", 0)
@@ -372,14 +272,6 @@ def _create_events(student: User, tutor: User, seed: int, report: SeedReport) ->
 
 def _index_and_demo_search(report: SeedReport, rebuild_index: bool) -> None:
     """Make the index agree with the database, then run a demo search through it."""
-    from opensearchpy.exceptions import OpenSearchException
-
-    from indexer.locks import LockBusyError
-    from indexer.rebuild import rebuild
-    from search.breaker import SearchUnavailable
-    from search.query import TutorQuery
-    from search.tutors import tutor_search
-
     try:
         if rebuild_index:
             result = rebuild()
@@ -428,6 +320,4 @@ def seed_demo(
 def marketplace_is_empty() -> bool:
     """No tutor profiles yet. Users alone do not count: accounts registered (or a seed
     interrupted) before the first demo load must not leave the marketplace empty for good."""
-    from web.profiles.models import TutorProfile
-
     return not TutorProfile.objects.exists()

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from web.core.health import readiness
+from web.operations.health import readiness
 
 _check = inline_serializer(
     "HealthCheck",

@@ -11,18 +11,16 @@ import math
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.http import HttpRequest, HttpResponse
+
+from web.accounts.services import login_attempt
+from web.core.errors import RateLimited
+from web.core.identity import client_address
 
 
 class AdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         if request.method == "POST":
-            # Imported here: this module is loaded while the app registry is being populated.
-            from web.accounts.services import login_attempt
-            from web.core.errors import RateLimited
-            from web.core.identity import client_address
-
             try:
                 login_attempt(request.POST.get("username"), client_address(request))
             except RateLimited as exc:
@@ -33,6 +31,3 @@ class AdminSite(admin.AdminSite):
                 return response
         return super().login(request, extra_context)
 
-
-class AdminConfig(DjangoAdminConfig):
-    default_site = "web.core.admin_site.AdminSite"
