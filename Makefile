@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test venv manage lock lint typecheck bench-index bench-search load clean
+.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search load clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,8 +57,16 @@ lock: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+# mypy with the Django plugin over every package (config, web, indexer, search, bench).
 typecheck: $(STAMP)
 	DATABASE_URL=postgresql://localhost/mash SECRET_KEY=typecheck $(PY) -m mypy
+
+# The layer contracts of pyproject.toml ([tool.importlinter]); docs/architecture.md explains them.
+contracts: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
+
+# What CI runs: the static checks first (seconds), then the suite.
+check: lint typecheck contracts test
 
 clean:
 	rm -rf .data $(VENV)
