@@ -98,7 +98,7 @@ def run() -> int:
         )
         procs["worker"] = subprocess.Popen(
             [python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
-             "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-Q", "celery,index,activity"],
+             "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-Q", "celery,index,activity,mail"],
             cwd=ROOT,
         )
         procs["beat"] = subprocess.Popen(
