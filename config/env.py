@@ -108,3 +108,50 @@ def database_from_url(url: str) -> dict[str, Any]:
         "PORT": str(parsed.port or ""),
         "OPTIONS": options,
     }
+
+
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def email_from_url(url: str) -> dict[str, Any]:
+    """Django's EMAIL_* settings from one URL.
+
+    ``smtp://user:pass@host:587`` (STARTTLS unless ``?tls=0``), ``smtps://...:465`` (TLS from
+    the start), ``console://`` (print each mail), ``file:///path/dir`` (one file per mail),
+    ``locmem://`` (kept in memory, for tests). ``?timeout=`` sets the SMTP timeout (default 10 s).
+    """
+    parsed = urlparse(url)
+    backend = _EMAIL_BACKENDS.get(parsed.scheme)
+    if backend is None:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start with one of {', '.join(sorted(_EMAIL_BACKENDS))}://, got {parsed.scheme!r}"
+        )
+    query = parse_qs(parsed.query)
+    settings: dict[str, Any] = {"EMAIL_BACKEND": backend}
+    if parsed.scheme == "file":
+        if not parsed.path:
+            raise ImproperlyConfigured("EMAIL_URL file:// must name a directory")
+        settings["EMAIL_FILE_PATH"] = unquote(parsed.path)
+    if parsed.scheme in {"smtp", "smtps"}:
+        if not parsed.hostname:
+            raise ImproperlyConfigured("EMAIL_URL must name the SMTP host")
+        try:
+            timeout = float(query.get("timeout", ["10"])[0])
+        except ValueError:
+            raise ImproperlyConfigured("EMAIL_URL timeout must be a number of seconds") from None
+        settings.update(
+            EMAIL_HOST=parsed.hostname,
+            EMAIL_PORT=parsed.port or (465 if parsed.scheme == "smtps" else 587),
+            EMAIL_HOST_USER=unquote(parsed.username or ""),
+            EMAIL_HOST_PASSWORD=unquote(parsed.password or ""),
+            EMAIL_USE_SSL=parsed.scheme == "smtps",
+            EMAIL_USE_TLS=parsed.scheme == "smtp" and query.get("tls", ["1"])[0] != "0",
+            EMAIL_TIMEOUT=timeout,
+        )
+    return settings

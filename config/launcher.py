@@ -103,7 +103,7 @@ def run() -> int:
             # --quiet: no banner; the worker logs one "ready" line (LOG_LEVEL and LOG_FORMAT
             # apply, see config/celery.py).
             [python, "-m", "celery", "-A", "config", "--quiet", "worker",
-             "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-Q", "celery,index,activity"],
+             "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-Q", "celery,index,activity,mail"],
             cwd=ROOT,
         )
         procs["beat"] = subprocess.Popen(

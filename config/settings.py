@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     database_from_url,
+    email_from_url,
     env_bool,
     env_float,
     env_int,
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "web.core",
     "web.accounts",
     "web.activity",
+    "web.mail",
     "web.profiles",
     "indexer",
     "web.marketplace",
@@ -288,6 +290,24 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": ACTIVITY_PURGE_EVERY_SECONDS,
             "options": {"expires": ACTIVITY_PURGE_EVERY_SECONDS},
         },
+    }
+)
+
+# --- Mail (web/mail/) ---------------------------------------------------------
+# One URL says where mail goes: console:// prints it (the default, as `make run` wants),
+# smtp://user:pass@host:587 sends it; see config.env.email_from_url.
+EMAIL_URL = env_str("EMAIL_URL") or "console://"
+globals().update(email_from_url(EMAIL_URL))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL") or "MASH Marketplace <no-reply@localhost>"
+# Where links in mails point (the front end that serves them, or this API).
+SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+MAIL_CATCH_UP_MIN_AGE_SECONDS = env_float("MAIL_CATCH_UP_MIN_AGE_SECONDS", 30.0)
+MAIL_REDISPATCH_AFTER_SECONDS = env_float("MAIL_REDISPATCH_AFTER_SECONDS", 900.0)
+
+CELERY_TASK_ROUTES.update({"web.mail.tasks.*": {"queue": "mail"}})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "mail-catch-up": {"task": "web.mail.tasks.mail_catch_up_task", "schedule": 30.0, "options": {"expires": 30}},
     }
 )
 

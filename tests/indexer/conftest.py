@@ -35,7 +35,7 @@ class Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-B",
              "--schedule", str(self.workdir / "beat-schedule"),
-             "-Q", "index,celery", "--concurrency", "2", "--loglevel", "WARNING",
+             "-Q", "index,celery,mail", "--concurrency", "2", "--loglevel", "WARNING",
              "--without-heartbeat", "--without-gossip", "--without-mingle"],
             cwd=ROOT,
             env=self.env,
