@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "web.accounts",
     "web.activity",
     "web.profiles",
+    "web.relations",
+    "web.lessons",
     "indexer",
     "web.marketplace",
 ]
