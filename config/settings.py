@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "web.activity",
     "web.mail",
     "web.profiles",
+    "web.relations",
+    "web.lessons",
     "indexer",
     "web.marketplace",
     "web.operations",
