@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
-from indexer.outbox import tutor_changed
+from indexer.changes import tutor_changed
 from web.accounts.models import Role, User
 from web.activity.services import activity_log
 from web.core.errors import Conflict, RateLimited, first_problem, invalid_fields
