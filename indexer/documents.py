@@ -1,8 +1,10 @@
 """The tutor document: what of a tutor reaches the index.
 
 Built only from `tutor_public_profile` (the profiles app's definition of the public
-profile, privacy applied), through an allow-list of fields; a hidden field cannot
-reach the index because it is not in the public profile to begin with.
+profile, privacy applied), through the allow-list of fields in search/fields.py: the
+fields it copies from the public profile, and the ones computed here for searching.
+A hidden field cannot reach the index: it is not in the public profile to begin with,
+and the builder drops every field whose privacy flag (`hidden_by`) is off as well.
 """
 
 from __future__ import annotations
@@ -12,28 +14,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from search.fields import HIDEABLE_FIELDS, PROFILE_FIELDS
 from search.indexes import TUTORS, IndexDefinition
 from web.profiles.models import Subject, TutorProfile
 from web.profiles.selectors import tutor_public_profile
-
-# Public-profile keys copied into the document as they are.
-_COPIED = (
-    "id",
-    "full_name",
-    "headline",
-    "bio",
-    "subjects",
-    "certifications",
-    "languages",
-    "hourly_rate",
-    "experience_years",
-    "rating",
-    "reviews_count",
-    "timezone",
-    "avatar_url",
-    "email",
-)
-
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -82,7 +66,8 @@ class TutorIndexer:
         public = tutor_public_profile(profile)
         if public is None:
             return None
-        doc: dict[str, Any] = {key: public[key] for key in _COPIED if key in public}
+        doc: dict[str, Any] = {f.name: public[f.name] for f in PROFILE_FIELDS if f.name in public}
+        # The fields built for searching (search/fields.py, built=True).
         names = self.subject_names()
         if "subjects" in public:
             doc["subject_names"] = " ".join(names.get(slug, slug) for slug in public["subjects"])
@@ -91,4 +76,7 @@ class TutorIndexer:
         doc["availability_windows"] = [availability_window(s["weekday"], s["start"], s["end"]) for s in slots]
         doc["available_weekdays"] = sorted({slot["weekday"] for slot in slots})
         doc["version"] = profile.version
+        for field in HIDEABLE_FIELDS:
+            if field.hidden_by is not None and not getattr(profile, field.hidden_by):
+                doc.pop(field.name, None)
         return doc

@@ -8,6 +8,8 @@ from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from indexer.outbox import outbox_stats
+
 COMMIT_TO_INDEXED = Histogram(
     "mash_index_commit_to_indexed_seconds",
     "From the first uncommitted-to-index change of a tutor to its document being written",
@@ -22,8 +24,6 @@ class OutboxCollector(Collector):
     """Outbox backlog and the age of its oldest row, read from the database at scrape time."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from indexer.outbox import outbox_stats
-
         try:
             stats = outbox_stats()
         except Exception:  # the database may be down; /metrics must still answer

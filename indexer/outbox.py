@@ -1,22 +1,24 @@
-"""The transactional outbox between a profile change and the index."""
+"""The transactional outbox between a profile change and the index: its table alone.
+
+One row per tutor whose document is due to be written. Web apps record rows through
+`indexer.changes`; tasks and jobs claim and clear them here. This module imports
+nothing else of the index pipeline, so every other module may import it.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
 
-log = logging.getLogger("mash.indexer")
 
+def outbox_record(tutor_id: int) -> datetime:
+    """Upsert the tutor's pending row in the current transaction; returns its `changed_at`.
 
-def tutor_changed(tutor_id: int) -> None:
-    """Record, inside the caller's transaction, that a tutor's public document changed.
-
-    The outbox row commits or rolls back with the change itself. After commit an index
-    task is enqueued; if the broker is down the row waits for the catch-up job.
+    One pending row per tutor: a change on top of a pending one moves `changed_at` (so a
+    task already on its way, which read the older state, does not delete the row) and
+    clears `dispatched_at` (the new change has not been handed to a worker yet).
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -28,22 +30,12 @@ def tutor_changed(tutor_id: int) -> None:
             """,
             [tutor_id],
         )
-        changed_at = cursor.fetchone()[0]
-    # robust: the change is committed; if marking it fails, catch-up sends it again, and
-    # the request that made it must not fail after the fact.
-    transaction.on_commit(lambda: _dispatch(tutor_id, changed_at), robust=True)
+        changed_at: datetime = cursor.fetchone()[0]
+    return changed_at
 
 
-def tutors_changed(tutor_ids: Iterable[int]) -> int:
-    """Record, inside the caller's transaction, that many tutors' documents changed.
-
-    For changes outside one profile (a subject renamed in the catalogue): no task per
-    tutor is enqueued, the catch-up job hands the rows over in batches. Returns how
-    many were recorded.
-    """
-    ids = sorted(set(tutor_ids))
-    if not ids:
-        return 0
+def outbox_record_many(tutor_ids: list[int]) -> None:
+    """Upsert pending rows for many tutors in one statement, in the current transaction."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -51,33 +43,20 @@ def tutors_changed(tutor_ids: Iterable[int]) -> int:
             SELECT id, clock_timestamp(), clock_timestamp(), 0, '' FROM unnest(%s::bigint[]) AS id
             ON CONFLICT (tutor_id) DO UPDATE SET changed_at = clock_timestamp(), dispatched_at = NULL
             """,
-            [ids],
+            [tutor_ids],
         )
-    return len(ids)
 
 
-def _dispatch(tutor_id: int, changed_at: datetime) -> None:
-    """Enqueue the committed change and mark it dispatched, so catch-up does not send it
-    again while the queue is merely behind (only a row never handed over is its job)."""
-    if enqueue_index(tutor_id):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE indexer_tutoroutbox SET dispatched_at = clock_timestamp() "
-                "WHERE tutor_id = %s AND changed_at = %s AND dispatched_at IS NULL",
-                [tutor_id, changed_at],
-            )
-
-
-def enqueue_index(tutor_id: int) -> bool:
-    """Hand the tutor to a worker. Never raises: with the broker down the outbox row waits."""
-    from indexer.tasks import index_tutor_task
-
-    try:
-        index_tutor_task.apply_async(args=[tutor_id])
-    except Exception as exc:  # any broker failure; catch-up will dispatch the row later
-        log.warning("index task not enqueued, left to catch-up", extra={"tutor_id": tutor_id, "error": str(exc)})
-        return False
-    return True
+def outbox_mark_dispatched(tutor_id: int, changed_at: datetime) -> None:
+    """Note that the change of `changed_at` was handed to a worker, so catch-up does not
+    send it again while the queue is merely behind (only a row never handed over is its
+    job). A newer change since then keeps its row undispatched."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE indexer_tutoroutbox SET dispatched_at = clock_timestamp() "
+            "WHERE tutor_id = %s AND changed_at = %s AND dispatched_at IS NULL",
+            [tutor_id, changed_at],
+        )
 
 
 @dataclass(frozen=True)

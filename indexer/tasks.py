@@ -1,4 +1,9 @@
-"""Celery tasks of the index pipeline. They take ids, reload rows and are idempotent."""
+"""Celery tasks of the index pipeline. They take ids, reload rows and are idempotent.
+
+The top of the pipeline: tasks import the jobs they run (sync, reconcile, rebuild) and
+nothing imports them back. Work is handed to them by name (`indexer.dispatch`, the
+beat schedule in config/settings.py), so their names are their module paths.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,11 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from indexer import metrics
-from indexer.outbox import enqueue_index, outbox_claim_stale, outbox_failed
+from indexer.dispatch import INDEX_TUTOR_TASK, enqueue_index
+from indexer.locks import LockBusyError
+from indexer.outbox import outbox_claim_stale, outbox_failed
+from indexer.rebuild import ensure_index, rebuild
+from indexer.reconcile import reconcile
 from indexer.sync import tutor_sync
 
 log = logging.getLogger("mash.indexer")
@@ -27,7 +36,7 @@ def retry_delay(retries: int) -> float:
     return random.uniform(0, min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**retries))
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+@shared_task(name=INDEX_TUTOR_TASK, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def index_tutor_task(self, tutor_id: int) -> str:
     """Write the tutor's current public document (or delete it) in every live index."""
     try:
@@ -65,9 +74,6 @@ def index_catch_up_task(limit: int = 1000) -> int:
     Also rebuilds the index if there is none (an in-memory engine that restarted):
     the index is derived data and the database has everything to rebuild it.
     """
-    from indexer.locks import LockBusyError
-    from indexer.rebuild import ensure_index
-
     try:
         ensure_index()
     except LockBusyError:
@@ -86,14 +92,10 @@ def index_catch_up_task(limit: int = 1000) -> int:
 @shared_task(acks_late=True)
 def index_reconcile_task() -> dict[str, int]:
     """Compare DB and index in both directions and repair the drift."""
-    from indexer.reconcile import reconcile
-
     return reconcile().as_dict()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def index_rebuild_task() -> dict[str, object]:
     """Zero-downtime full rebuild behind a gate."""
-    from indexer.rebuild import rebuild
-
     return rebuild().as_dict()

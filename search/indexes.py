@@ -1,5 +1,7 @@
 """Index definitions: names, aliases, settings and the strict tutor mapping.
 
+The tutor document's fields and their mappings are listed in search/fields.py.
+
 Every index is versioned (`<prefix>-tutors-<timestamp>`) and reached through two
 aliases: the read alias (searches) and the write alias (the indexer). A rebuild
 creates a new index and moves the aliases atomically.
@@ -14,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+
+from search.fields import tutor_mapping
 
 # Text is folded (lower case, accents and diacritics removed: "Łódź" -> "lodz",
 # "café" -> "cafe") so Ukrainian, English and Polish queries match without a
@@ -33,40 +37,8 @@ ANALYSIS: dict[str, Any] = {
     },
 }
 
-_TEXT: dict[str, Any] = {"type": "text", "analyzer": "folded"}
-# A stemmed copy only where a query uses one (search/query.py TEXT_FIELDS): headlines.
-_STEMMED_TEXT: dict[str, Any] = {**_TEXT, "fields": {"en": {"type": "text", "analyzer": "english_folded"}}}
-
-TUTOR_MAPPING: dict[str, Any] = {
-    "dynamic": "strict",
-    "properties": {
-        "id": {"type": "long"},
-        "full_name": _TEXT,
-        "headline": _STEMMED_TEXT,
-        "bio": _TEXT,
-        "subjects": {"type": "keyword"},
-        # Names of the visible subjects in uk/en/pl plus aliases: "математика", "matematyka", "maths".
-        "subject_names": _TEXT,
-        "certifications": {"type": "text", "analyzer": "folded"},
-        "has_certifications": {"type": "boolean"},
-        "languages": {"type": "keyword"},
-        "hourly_rate": {"type": "integer"},
-        "experience_years": {"type": "integer"},
-        "rating": {"type": "float"},
-        "reviews_count": {"type": "integer"},
-        "timezone": {"type": "keyword"},
-        "avatar_url": {"type": "keyword", "index": False, "doc_values": False},
-        "email": {"type": "keyword", "index": False, "doc_values": False},
-        # Availability, filterable without nested documents: the weekdays with a slot, and
-        # each weekly slot as a range of minutes of the week in the tutor's time zone
-        # (Monday 00:00 is 0), so "free on Tuesday 17:00-18:00" is one `range` query with
-        # relation `contains`. A nested field would add a hidden document per slot to
-        # every search and to the index's memory.
-        "available_weekdays": {"type": "byte"},
-        "availability_windows": {"type": "integer_range"},
-        "version": {"type": "long"},
-    },
-}
+# The strict tutor mapping, made from the one list of the document's fields.
+TUTOR_MAPPING: dict[str, Any] = tutor_mapping()
 
 
 @dataclass(frozen=True)

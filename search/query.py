@@ -16,25 +16,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-Clause = dict[str, Any]
+from search.fields import RESULT_FIELDS
 
-# Fields of the document a search result may show. Everything else (version, the
-# availability windows) stays in the index.
-RESULT_FIELDS = (
-    "id",
-    "full_name",
-    "headline",
-    "avatar_url",
-    "subjects",
-    "experience_years",
-    "hourly_rate",
-    "certifications",
-    "languages",
-    "timezone",
-    "rating",
-    "reviews_count",
-    "email",
-)
+Clause = dict[str, Any]
 
 # Full text: name and headline say most about a tutor, subject names (uk/en/pl and
 # aliases) let "математика", "matematyka" and "maths" find math tutors; the stemmed

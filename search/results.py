@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from search.query import RESULT_FIELDS
+from search.fields import RESULT_FIELDS
 
 
 @dataclass

@@ -22,6 +22,7 @@ from rest_framework_simplejwt.authentication import JWTStatelessUserAuthenticati
 
 from search.breaker import SearchUnavailable
 from search.cursor import InvalidCursor
+from search.fields import PROFILE_FIELDS, TUTOR_FIELDS, DocumentField
 from search.query import DEFAULT_ORDERING, ORDERINGS, SEARCH_MAX_TERMS, TOTAL_COUNTED_UP_TO, TutorQuery, search_terms
 from web.core.catalogues import is_language
 from web.core.errors import ServiceUnavailable
@@ -50,25 +51,37 @@ _BAD_TOKEN = OpenApiResponse(ERROR_SERIALIZER, description="A Bearer token was s
 # --- list -------------------------------------------------------------------------------
 
 
+# What each mapping type of a shown document field is in the API.
+_API_FIELD_TYPES: dict[str, type[serializers.Field]] = {
+    "long": serializers.IntegerField,
+    "integer": serializers.IntegerField,
+    "float": serializers.FloatField,
+    "boolean": serializers.BooleanField,
+    "keyword": serializers.CharField,
+    "text": serializers.CharField,
+}
+
+
+def _api_field(field: DocumentField) -> serializers.Field:
+    """The output field of a document field: absent when a privacy flag hides it."""
+    value_type = _API_FIELD_TYPES[field.mapping["type"]]
+    if field.many:
+        return serializers.ListField(child=value_type(), required=field.hidden_by is None, allow_null=field.nullable)
+    return value_type(required=field.hidden_by is None, allow_null=field.nullable)
+
+
 class TutorResultSerializer(serializers.Serializer):
     """A tutor in search results. A field the tutor hides is absent, not null."""
 
     class Meta:
         ref_name = "MarketplaceTutorResult"
 
-    id = serializers.IntegerField()
-    full_name = serializers.CharField()
-    headline = serializers.CharField()
-    avatar_url = serializers.CharField(allow_null=True, required=False)
-    subjects = serializers.ListField(child=serializers.CharField(), required=False)
-    experience_years = serializers.IntegerField(allow_null=True)
-    hourly_rate = serializers.IntegerField()
-    certifications = serializers.ListField(child=serializers.CharField(), required=False)
-    languages = serializers.ListField(child=serializers.CharField())
-    timezone = serializers.CharField()
-    rating = serializers.FloatField()
-    reviews_count = serializers.IntegerField()
-    email = serializers.CharField(required=False)
+    # The document's result fields (search/fields.py); the docstring is the schema's text.
+    document_fields: tuple[DocumentField, ...] = tuple(f for f in TUTOR_FIELDS if f.in_results)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # The document's fields first, then any declared on the class.
+        return {f.name: _api_field(f) for f in self.document_fields} | super().get_fields()
 
 
 # One class for both term facets, so the schema has one MarketplaceFacetValue component.
@@ -100,18 +113,7 @@ _FACETS = inline_serializer(
 )
 
 _RESULT_EXAMPLE: dict[str, Any] = {
-    "id": 42,
-    "full_name": "Оксана Коваленко",
-    "headline": "Математика для НМТ та олімпіад",
-    "avatar_url": "https://cdn.example.com/a/42.jpg",
-    "subjects": ["math", "physics"],
-    "experience_years": 8,
-    "hourly_rate": 450,
-    "certifications": ["Сертифікат УЦОЯО"],
-    "languages": ["uk", "en"],
-    "timezone": "Europe/Kyiv",
-    "rating": 4.9,
-    "reviews_count": 37,
+    f.name: f.example for f in TUTOR_FIELDS if f.in_results and f.example is not None
 }
 
 
@@ -301,6 +303,10 @@ class TutorListApi(APIView):
 
 # --- detail -----------------------------------------------------------------------------
 
+_PROFILE_ONLY_EXAMPLE: dict[str, Any] = {
+    f.name: f.example for f in PROFILE_FIELDS if not f.in_results and f.example is not None
+}
+
 
 class TutorDetailApi(APIView):
     authentication_classes = _VISITOR_AUTHENTICATION
@@ -313,7 +319,11 @@ class TutorDetailApi(APIView):
         class Meta:
             ref_name = "MarketplaceTutorProfile"
 
-        bio = serializers.CharField(required=False)
+        # The result fields, then those of the public profile the results leave out
+        # (the bio); then its availability as slots (the document holds it as windows).
+        document_fields = TutorResultSerializer.document_fields + tuple(
+            f for f in PROFILE_FIELDS if not f.in_results
+        )
         availability = serializers.ListField(
             child=inline_serializer(
                 "MarketplaceSlot",
@@ -336,7 +346,7 @@ class TutorDetailApi(APIView):
         examples=[
             OpenApiExample(
                 "profile", response_only=True, status_codes=["200"],
-                value={**_RESULT_EXAMPLE, "bio": "Готую до НМТ з 2016 року.",
+                value={**_RESULT_EXAMPLE, **_PROFILE_ONLY_EXAMPLE,
                        "availability": [{"weekday": 0, "start": "16:00", "end": "19:00"}]},
             ),
             OpenApiExample(

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from indexer.outbox import tutor_changed
+from indexer.changes import tutor_changed
 from web.accounts.models import Role, User
 from web.activity.events import activity_log
 from web.activity.models import ActivityLog

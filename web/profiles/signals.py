@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from indexer.outbox import tutor_changed, tutors_changed
+from indexer.changes import tutor_changed, tutors_changed
 from web.profiles.models import TutorProfile
 
 
