@@ -39,8 +39,9 @@ def rebuild_vs_raw(size: int) -> dict[str, float]:
 
     indexer = TutorIndexer()
     docs = [
-        indexer.extract_document(p)
+        doc
         for p in listed_profiles().select_related("user").prefetch_related("slots").order_by("pk").iterator(2000)
+        if (doc := indexer.extract_document(p)) is not None
     ]
     client = write_client()
     raw_index = TUTORS.new_index_name() + "9"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from web.accounts.models import User
+from web.profiles.services import tutor_account_update
 
 
 @admin.register(User)
@@ -19,8 +20,6 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         """A tutor's name, email or active flag is part of the public profile: version and
         reindex it like any other public change. A new tutor gets its profile."""
-        from web.profiles.services import tutor_account_update
-
         tutor_account_update(user=obj, save=lambda: super(UserAdmin, self).save_model(request, obj, form, change))
 
     add_fieldsets = (

@@ -166,7 +166,10 @@ class RefreshSerializer(TokenRefreshSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         refresh = self.token_class(attrs["refresh"])  # TokenError for a bad one: the view's 401
-        user = User.objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM)).first()
+        claim = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        # A claim that is no account id (a token signed with this key but not for an account)
+        # is no account, not a failed query.
+        user = User.objects.filter(pk=int(str(claim))).first() if str(claim).isdigit() and len(str(claim)) < 19 else None
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):

@@ -11,6 +11,7 @@ from web.activity.events import activity_log
 from web.core.context import request_context
 from web.core.errors import InvalidInput, RateLimited
 from web.core.ratelimit import Rate, rate_limit_hit
+from web.profiles.services import tutor_profile_create
 
 # Sign-in attempts per account (email), right or wrong: enough for a person who mistypes,
 # too few to guess a password. Across all clients, so a botnet shares one budget.
@@ -72,9 +73,6 @@ def user_register(
 def _on_registered(user: User) -> None:
     """Side effects of a new account that belong to the same transaction."""
     if user.role == Role.TUTOR:
-        # Imported here: profiles builds on accounts, not the other way round.
-        from web.profiles.services import tutor_profile_create
-
         tutor_profile_create(user)
     activity_log(user, "user.registered", entity_type="user", entity_id=user.pk, metadata={"role": user.role})
 

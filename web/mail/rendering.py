@@ -46,8 +46,8 @@ def check_template(template: str) -> None:
 
 
 def render_mail(template: str, language: str, context: dict[str, Any]) -> RenderedMail:
-    source = get_template(template_path(template, mail_language(language))).template.source
-    text = Engine.get_default().from_string(source).render(Context(context, autoescape=False))
+    compiled = Engine.get_default().get_template(template_path(template, mail_language(language)))
+    text = compiled.render(Context(context, autoescape=False))
     first, _, body = text.partition("\n")
     if not first.startswith(SUBJECT_PREFIX):
         raise UnknownTemplate(f"mail template {template!r} must start with {SUBJECT_PREFIX!r}")
