@@ -24,7 +24,7 @@ VIOLATIONS = {
     "kernel-imports-no-app": ("web/core/_violation.py", "import web.accounts.models\n"),
     "index-through-changes": ("web/profiles/_violation.py", "import indexer.outbox\n"),
     "nothing-imports-demo": ("indexer/_violation.py", "import web.demo\n"),
-    "indexer-acyclic": ("indexer/changes.py", "import indexer.tasks\n"),
+    "indexer-acyclic": ("indexer/outbox.py", "import indexer.tasks\n"),
 }
 
 
