@@ -169,7 +169,8 @@ class RefreshSerializer(TokenRefreshSerializer):
         claim = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
         # A claim that is no account id (a token signed with this key but not for an account)
         # is no account, not a failed query.
-        user = User.objects.filter(pk=int(str(claim))).first() if str(claim).isdigit() and len(str(claim)) < 19 else None
+        is_id = str(claim).isdigit() and len(str(claim)) < 19
+        user = User.objects.filter(pk=int(str(claim))).first() if is_id else None
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
