@@ -71,6 +71,10 @@ TUTOR_FIELDS: tuple[DocumentField, ...] = (
     # them, computed in Python (search/morphology.py), so inflected words find each other.
     DocumentField("headline_lemmas", _TEXT, built=True),
     DocumentField("bio_lemmas", _TEXT, hidden_by="show_bio_publicly", built=True),
+    # Search as you type (search/suggest.py): the name and the headline, each also from
+    # every later word on, so typing any word completes them.
+    DocumentField("name_suggest", {"type": "completion", "analyzer": "folded"}, built=True),
+    DocumentField("headline_suggest", {"type": "completion", "analyzer": "folded"}, built=True),
     DocumentField("experience_years", {"type": "integer"}, in_results=True, nullable=True, example=8),
     DocumentField("hourly_rate", {"type": "integer"}, in_results=True, example=450),
     DocumentField(
