@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.db import DatabaseError, connection
 
@@ -152,5 +152,7 @@ def marketplace_suggest(typed: str) -> list[dict[str, Any]]:
 
     Raises CatalogueUnavailable and search.breaker.SearchUnavailable.
     """
-    subjects = sorted(subject_names_cache.slugs(), key=lambda s: s.slug)  # type: ignore[attr-defined]
+    # The cache holds SubjectNames here (its loader is overridden), not slugs.
+    names = cast("frozenset[SubjectNames]", subject_names_cache.slugs())
+    subjects = sorted(names, key=lambda s: s.slug)
     return tutor_suggest(typed, subjects)
