@@ -42,6 +42,8 @@ API_QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("search+filters", {"search": "matura", "subject": "math", "price_max": 800}),
     ("facets", {"subject": "physics", "facets": "true"}),
 ]
+# Search as you type: what a visitor has typed after a few keystrokes (a typo in the last).
+SUGGEST_QUERIES = ["mate", "Коваль", "wisn", "фортеп", "matematik"]
 TEXT_QUERIES = ["математика", "matematyka", "IELTS", "Łódź", "фортепіано", "python", "Коваленко", "biologia"]
 
 
@@ -124,6 +126,7 @@ def api_vs_engine(repeat: int) -> None:
     client = Client()
     print(f"\n{'query':<22} {'API p50':>9} {'API p95':>9} {'direct p50':>11} {'direct p95':>11} "
           f"{'took p50':>9} {'took p95':>9} {'API p95/took p95':>17}")
+    single_term_p95 = 0.0
     for name, params in API_QUERIES:
         def api(params: dict[str, Any] = params) -> int:
             response = client.get("/api/marketplace/tutors/", params)
@@ -152,6 +155,92 @@ def api_vs_engine(repeat: int) -> None:
         print(f"{name:<22} {pct(api_times, 50):>9.1f} {pct(api_times, 95):>9.1f} {pct(direct_times, 50):>11.1f} "
               f"{pct(direct_times, 95):>11.1f} {pct(tooks, 50):>9.0f} {pct(tooks, 95):>9.0f} "
               f"{pct(api_times, 95) / max(pct(tooks, 95), 1):>17.2f}", flush=True)
+        if name == "search":
+            single_term_p95 = pct(api_times, 95)
+    suggest_vs_search(client, repeat, single_term_p95)
+
+
+def suggest_vs_search(client: Any, repeat: int, single_term_p95: float) -> None:
+    """Suggest through the API, each typed prefix `repeat` times, against the single-term
+    search of the same run (target: suggest p95 at most 1.5x)."""
+    from search.client import search_client
+    from search.indexes import TUTORS
+    from search.suggest import suggest_body
+
+    api_times: list[float] = []
+    direct_times: list[float] = []
+    for typed in SUGGEST_QUERIES:
+        def api(typed: str = typed) -> int:
+            response = client.get("/api/marketplace/suggest/", {"q": typed})
+            assert response.status_code == 200, response.content[:300]
+            return response.status_code
+
+        def direct(typed: str = typed) -> int:
+            return search_client().search(index=TUTORS.read_alias, body=suggest_body(typed))["took"]
+
+        api()
+        for _ in range(repeat):
+            api_times.append(once(api)[0])
+            direct_times.append(once(direct)[0])
+    print(f"{'suggest (5 prefixes)':<22} {pct(api_times, 50):>9.1f} {pct(api_times, 95):>9.1f} "
+          f"{pct(direct_times, 50):>11.1f} {pct(direct_times, 95):>11.1f}   suggest p95 / single-term search p95: "
+          f"{pct(api_times, 95) / single_term_p95:.2f} (target at most 1.5)", flush=True)
+
+
+def previous_text_body(text: str) -> dict[str, Any]:
+    """The free-text body of the scoring this code replaced (best_fields multi_match plus
+    additive rating bands), built around today's filters, so before and after run in the
+    same process against the same index. Its stemmed `headline.en` sub-field no longer
+    exists, which only makes this side cheaper."""
+    from search.query import RESULT_FIELDS, TOTAL_COUNTED_UP_TO, sort_clause
+
+    exact = {"multi_match": {"query": text, "type": "best_fields", "tie_breaker": 0.3, "boost": 2.0,
+                             "fields": ["full_name^3", "headline^2", "headline.en", "subject_names^2", "bio"]}}
+    fuzzy = {"multi_match": {"query": text, "type": "best_fields", "tie_breaker": 0.3, "fuzziness": "AUTO",
+                             "prefix_length": 1, "max_expansions": 20,
+                             "fields": ["full_name^3", "headline^2", "subject_names^2"]}}
+    bands = [
+        {"constant_score": {"filter": {"range": {"rating": {"gte": 4.5}}}, "boost": 1.0}},
+        {"constant_score": {"filter": {"range": {"rating": {"gte": 4.0, "lt": 4.5}}}, "boost": 0.5}},
+        {"constant_score": {"filter": {"range": {"reviews_count": {"gte": 100}}}, "boost": 0.5}},
+    ]
+    text_query = {"bool": {"should": [exact, fuzzy], "minimum_should_match": 1}}
+    return {"query": {"bool": {"must": [text_query], "should": bands}}, "sort": sort_clause("relevance"),
+            "size": 21, "track_total_hits": TOTAL_COUNTED_UP_TO, "_source": list(RESULT_FIELDS)}
+
+
+def scoring_before_after(repeat: int) -> None:
+    """Free-text latency of the previous scoring and of the current one, interleaved per
+    round so both meet the same engine state."""
+    from search.client import search_client
+    from search.indexes import TUTORS
+    from search.query import TutorQuery, tutor_search_body
+
+    print(f"\n{'free text':<14} {'before p50':>11} {'before p99':>11} {'after p50':>10} {'after p99':>10} "
+          f"{'before total':>13} {'after total':>12}")
+    before_all: list[float] = []
+    after_all: list[float] = []
+    for text in TEXT_QUERIES + ["IELTS examiner", "matematyka Łomża", "хімія стехіометрія"]:
+        bodies = (previous_text_body(text), tutor_search_body(TutorQuery(search=text), size=20))
+
+        def run_before(body: dict[str, Any] = bodies[0]) -> int:
+            return int(search_client().search(index=TUTORS.read_alias, body=body)["hits"]["total"]["value"])
+
+        def run_after(body: dict[str, Any] = bodies[1]) -> int:
+            return int(search_client().search(index=TUTORS.read_alias, body=body)["hits"]["total"]["value"])
+
+        totals = [run_before(), run_after()]  # warm-up
+        before: list[float] = []
+        after: list[float] = []
+        for _ in range(repeat):
+            before.append(once(run_before)[0])
+            after.append(once(run_after)[0])
+        before_all += before
+        after_all += after
+        print(f"{text:<14} {pct(before, 50):>11.1f} {pct(before, 99):>11.1f} {pct(after, 50):>10.1f} "
+              f"{pct(after, 99):>10.1f} {totals[0]:>13} {totals[1]:>12}", flush=True)
+    print(f"{'ALL':<14} {pct(before_all, 50):>11.1f} {pct(before_all, 99):>11.1f} {pct(after_all, 50):>10.1f} "
+          f"{pct(after_all, 99):>10.1f}")
 
 
 def index_vs_ilike(repeat: int) -> None:
@@ -225,6 +314,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--skip-api", action="store_true")
     parser.add_argument("--skip-text", action="store_true")
+    parser.add_argument("--skip-ilike", action="store_true", help="free text: only the scoring before/after")
     args = parser.parse_args()
     data_dir = Path(os.environ.get("BENCH_DATA_DIR") or tempfile.mkdtemp(prefix="mash-search-bench-"))
     print(f"# data in {data_dir}; {os.cpu_count()} CPUs", flush=True)
@@ -237,7 +327,9 @@ def main() -> int:
         if not args.skip_text:
             grow_to(args.text_size)
             print(f"\n## free-text search at {args.text_size} tutors, {args.repeat} runs each (ms)")
-            index_vs_ilike(args.repeat)
+            scoring_before_after(args.repeat)
+            if not args.skip_ilike:
+                index_vs_ilike(args.repeat)
     finally:
         stack.stop()
     return 0

@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 
 from search.fields import HIDEABLE_FIELDS, PROFILE_FIELDS
 from search.indexes import TUTORS, IndexDefinition
+from search.morphology import lemma_text
+from search.suggest import completion_inputs
 from web.profiles.models import Subject, TutorProfile
 from web.profiles.selectors import tutor_public_profile
 
@@ -71,6 +73,11 @@ class TutorIndexer:
         names = self.subject_names()
         if "subjects" in public:
             doc["subject_names"] = " ".join(names.get(slug, slug) for slug in public["subjects"])
+        doc["headline_lemmas"] = lemma_text(public.get("headline"))
+        if "bio" in public:
+            doc["bio_lemmas"] = lemma_text(public["bio"])
+        doc["name_suggest"] = completion_inputs(public.get("full_name"))
+        doc["headline_suggest"] = completion_inputs(public.get("headline"))
         doc["has_certifications"] = bool(public.get("certifications"))
         slots = public.get("availability", [])
         doc["availability_windows"] = [availability_window(s["weekday"], s["start"], s["end"]) for s in slots]

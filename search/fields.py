@@ -25,8 +25,6 @@ from typing import Any
 # Analyzers are defined in search/indexes.py ANALYSIS. Text is folded (case and accents),
 # so uk/en/pl queries match without a plugin.
 _TEXT: dict[str, Any] = {"type": "text", "analyzer": "folded"}
-# A stemmed copy only where a query uses one (search/query.py TEXT_FIELDS): headlines.
-_STEMMED_TEXT: dict[str, Any] = {**_TEXT, "fields": {"en": {"type": "text", "analyzer": "english_folded"}}}
 # Stored to be shown, never searched, filtered or sorted on.
 _SHOWN_ONLY: dict[str, Any] = {"type": "keyword", "index": False, "doc_values": False}
 
@@ -57,7 +55,7 @@ class DocumentField:
 TUTOR_FIELDS: tuple[DocumentField, ...] = (
     DocumentField("id", {"type": "long"}, in_results=True, example=42),
     DocumentField("full_name", _TEXT, in_results=True, example="Оксана Коваленко"),
-    DocumentField("headline", _STEMMED_TEXT, in_results=True, example="Математика для НМТ та олімпіад"),
+    DocumentField("headline", _TEXT, in_results=True, example="Математика для НМТ та олімпіад"),
     DocumentField("bio", _TEXT, hidden_by="show_bio_publicly", example="Готую до НМТ з 2016 року."),
     DocumentField(
         "avatar_url", _SHOWN_ONLY, in_results=True, hidden_by="show_avatar_publicly", nullable=True,
@@ -69,6 +67,14 @@ TUTOR_FIELDS: tuple[DocumentField, ...] = (
     ),
     # Names of the visible subjects in uk/en/pl plus aliases: "математика", "matematyka", "maths".
     DocumentField("subject_names", _TEXT, hidden_by="show_subjects_publicly", built=True),
+    # Dictionary forms (uk, pl, en) of the headline's and bio's words that differ from
+    # them, computed in Python (search/morphology.py), so inflected words find each other.
+    DocumentField("headline_lemmas", _TEXT, built=True),
+    DocumentField("bio_lemmas", _TEXT, hidden_by="show_bio_publicly", built=True),
+    # Search as you type (search/suggest.py): the name and the headline, each also from
+    # every later word on, so typing any word completes them.
+    DocumentField("name_suggest", {"type": "completion", "analyzer": "folded"}, built=True),
+    DocumentField("headline_suggest", {"type": "completion", "analyzer": "folded"}, built=True),
     DocumentField("experience_years", {"type": "integer"}, in_results=True, nullable=True, example=8),
     DocumentField("hourly_rate", {"type": "integer"}, in_results=True, example=450),
     DocumentField(

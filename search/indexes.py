@@ -21,19 +21,12 @@ from search.fields import tutor_mapping
 
 # Text is folded (lower case, accents and diacritics removed: "Łódź" -> "lodz",
 # "café" -> "cafe") so Ukrainian, English and Polish queries match without a
-# plugin; headlines also get an English-stemmed sub-field. Only analysis built into
+# plugin; word forms (uk, pl, en) are lemmatised in Python (search/morphology.py) into
+# the `*_lemmas` fields. Only analysis built into
 # every OpenSearch distribution is used, so a real cluster runs this unchanged.
 ANALYSIS: dict[str, Any] = {
     "analyzer": {
         "folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
-        "english_folded": {
-            "type": "custom",
-            "tokenizer": "standard",
-            "filter": ["lowercase", "asciifolding", "english_stemmer"],
-        },
-    },
-    "filter": {
-        "english_stemmer": {"type": "stemmer", "language": "english"},
     },
 }
 

@@ -17,33 +17,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from search.fields import RESULT_FIELDS
+from search.scoring import quality_nudge, text_clause
 
 Clause = dict[str, Any]
 
-# Full text: name and headline say most about a tutor, subject names (uk/en/pl and
-# aliases) let "математика", "matematyka" and "maths" find math tutors; the stemmed
-# `headline.en` adds English stemming where it matters ("physics lesson" ~ "Physics
-# lessons"). Subject names are a fixed catalogue that already lists its variants, and a
-# bio is long prose, so neither gets a stemmed copy: each field searched costs a pass
-# over its postings, and those two would double the work for the broadest queries.
-TEXT_FIELDS = (
-    "full_name^3",
-    "headline^2",
-    "headline.en",
-    "subject_names^2",
-    "bio",
-)
-# Typos are forgiven in the short fields people search by (name, headline, subject
-# names), not in a bio: fuzzy terms over long prose match noise, and expanding them
-# over every bio is the most expensive part of a fuzzy query.
-FUZZY_FIELDS = ("full_name^3", "headline^2", "subject_names^2")
-# Queries with more words than this are not made typo-tolerant: every fuzzy term
-# expands to many, and a long query has enough exact terms to match on.
-FUZZY_MAX_TERMS = 4
-FUZZY_MAX_EXPANSIONS = 20
-# Every term becomes one clause per text field, and a cluster refuses a query of more
-# than 1,024 clauses (indices.query.bool.max_clause_count): 32 terms x 5 fields stay
-# well inside, with room for the filters and the relevance bands.
+# Every word becomes one clause per text field (search/scoring.py), and a cluster refuses
+# a query of more than 1,024 clauses (indices.query.bool.max_clause_count): 32 words x 9
+# clauses stay inside, with room for the filters and the relevance bands.
 SEARCH_MAX_TERMS = 32
 
 
@@ -156,69 +136,6 @@ def certifications_clause(has_certifications: bool | None) -> Clause | None:
     return {"term": {"has_certifications": has_certifications}} if has_certifications is not None else None
 
 
-def text_clause(text: str | None) -> Clause | None:
-    """Full text over name, headline, subject names and bio.
-
-    An exact multi_match (stemmed sub-fields included) and, for short queries, a fuzzy
-    one (AUTO edits, first letter fixed) so "physcs" finds physics; the exact clause
-    scores higher, so a correctly spelt word beats its near-misses.
-    """
-    if not text or not text.strip():
-        return None
-    exact: Clause = {
-        "multi_match": {
-            "query": text,
-            "type": "best_fields",
-            "fields": list(TEXT_FIELDS),
-            "tie_breaker": 0.3,
-            "boost": 2.0,
-        }
-    }
-    if search_terms(text) > FUZZY_MAX_TERMS:
-        return exact
-    fuzzy: Clause = {
-        "multi_match": {
-            "query": text,
-            "type": "best_fields",
-            "fields": list(FUZZY_FIELDS),
-            "fuzziness": "AUTO",
-            "prefix_length": 1,
-            "max_expansions": FUZZY_MAX_EXPANSIONS,
-            "tie_breaker": 0.3,
-        }
-    }
-    return {"bool": {"should": [exact, fuzzy], "minimum_should_match": 1}}
-
-
-# The relevance nudge: (field, from, to (exclusive, None: open), score added). Bands of
-# one field do not overlap, so each tutor is visited once per field. At most 1.5 is
-# added: with 20k demo tutors a one-word match on a name, headline or subject scores
-# about 7-18 and a typo-only match 3-4, so the nudge reorders near-equal matches but
-# does not lift a passing mention over a real match.
-QUALITY_BANDS: tuple[tuple[str, float, float | None, float], ...] = (
-    ("rating", 4.5, None, 1.0),
-    ("rating", 4.0, 4.5, 0.5),
-    ("reviews_count", 100, None, 0.5),
-)
-
-
-def quality_boost(query: Clause) -> Clause:
-    """Nudge relevance by rating and number of reviews, without scripts.
-
-    Each band of `QUALITY_BANDS` is an optional constant-score clause next to the text
-    query, so its score is added only to the tutors inside the band. A `function_score`
-    (field_value_factor) or `rank_feature` would scale smoothly but computes a function
-    for every matching tutor; on the embedded engine that costs 3-6x the text query
-    itself, while a range is plain postings on any engine. Ties left after the nudge
-    are broken by the sort (rating, then id).
-    """
-    bands = []
-    for field, low, high, boost in QUALITY_BANDS:
-        bounds = {"gte": low} if high is None else {"gte": low, "lt": high}
-        bands.append({"constant_score": {"filter": {"range": {field: bounds}}, "boost": boost}})
-    return {"bool": {"must": [query], "should": bands}}
-
-
 def sort_clause(ordering: str) -> list[Clause]:
     try:
         return [dict(part) for part in SORTS[ordering]]
@@ -296,7 +213,7 @@ def tutor_search_body(
         filters.extend(by_facet.values())
     text = text_clause(query.search)
     if text is not None:
-        main = quality_boost(text)
+        main = quality_nudge(text)
         if filters:
             main["bool"]["filter"] = filters
     else:

@@ -21,6 +21,8 @@ class SearchPage:
     total_exact: bool = True
     # The opaque cursor for the next page (set by the caller that knows the query).
     cursor: str | None = None
+    # Corrected queries that find tutors, when a search found nobody (search/suggest.py).
+    did_you_mean: list[str] | None = None
 
 
 def hit_to_result(hit: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from search.breaker import search_breaker
@@ -17,6 +18,7 @@ from search.query import (
     tutor_search_body,
 )
 from search.results import SearchPage, page_from
+from search.suggest import did_you_mean
 
 
 def tutor_search(query: TutorQuery, *, page_size: int, cursor: str | None = None, facets: bool = False) -> SearchPage:
@@ -51,4 +53,9 @@ def tutor_search(query: TutorQuery, *, page_size: int, cursor: str | None = None
     if page.has_more and by_offset:
         page.next_after = [offset + size]
     page.cursor = cursor_encode(page.next_after, identity) if page.next_after is not None else None
+    if query.search and page.total == 0 and position is None:
+        text = query.search
+        page.did_you_mean = did_you_mean(
+            text, lambda candidate: tutor_search_body(replace(query, search=candidate), size=0, lookahead=False)
+        )
     return page

@@ -24,6 +24,7 @@ from search.breaker import SearchUnavailable
 from search.cursor import InvalidCursor
 from search.fields import PROFILE_FIELDS, TUTOR_FIELDS, DocumentField
 from search.query import DEFAULT_ORDERING, ORDERINGS, SEARCH_MAX_TERMS, TOTAL_COUNTED_UP_TO, TutorQuery, search_terms
+from search.suggest import SUGGEST_LIMIT, SUGGEST_MAX_LENGTH
 from web.core.catalogues import is_language
 from web.core.errors import ServiceUnavailable
 from web.core.params import query_input
@@ -194,6 +195,13 @@ class TutorListApi(APIView):
         cursor = serializers.CharField(allow_null=True, help_text="Pass as `cursor` for the next page.")
         has_more = serializers.BooleanField()
         facets = _FACETS
+        did_you_mean = serializers.ListField(
+            child=serializers.CharField(), required=False,
+            help_text=(
+                "Only when `search` found nobody: up to 3 corrected queries, each of which finds at least "
+                "one tutor under the same filters (may be empty)."
+            ),
+        )
 
     @extend_schema(
         operation_id="marketplace_tutors_list",
@@ -233,6 +241,11 @@ class TutorListApi(APIView):
                         "price": [{"from": 400, "to": 499, "count": 1}],
                     },
                 },
+            ),
+            OpenApiExample(
+                "no results, did you mean", response_only=True, status_codes=["200"],
+                value={"results": [], "total": 0, "total_exact": True, "cursor": None, "has_more": False,
+                       "did_you_mean": ["matematyka lodz"]},
             ),
             validation_example("price_max", "Must be greater than or equal to price_min."),
             validation_example("cursor", "This cursor belongs to another query; start again from the first page."),
@@ -277,6 +290,8 @@ class TutorListApi(APIView):
         }
         if page.facets is not None:
             body["facets"] = page.facets
+        if page.did_you_mean is not None:
+            body["did_you_mean"] = page.did_you_mean
         self._record(request, query, cursor, started, status_code=200, result_count=page.total, engine_ms=page.took_ms)
         return Response(body)
 
@@ -299,6 +314,86 @@ class TutorListApi(APIView):
             ),
             actor=request.user,
         )
+
+
+# --- suggest ----------------------------------------------------------------------------
+
+
+class SuggestApi(APIView):
+    authentication_classes = _VISITOR_AUTHENTICATION
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MarketplaceSuggestInput"
+
+        q = serializers.CharField(
+            max_length=SUGGEST_MAX_LENGTH, help_text=f"What has been typed so far (1-{SUGGEST_MAX_LENGTH} characters)."
+        )
+
+        def validate_q(self, value: str) -> str:
+            if any(unicodedata.category(char) == "Cc" for char in value):
+                raise serializers.ValidationError("Must not contain control characters.")
+            if not value.strip():
+                raise serializers.ValidationError("This field may not be blank.")
+            return value
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MarketplaceSuggestOutput"
+
+        results = inline_serializer(
+            "MarketplaceSuggestion",
+            {
+                "type": serializers.ChoiceField(choices=["subject", "tutor", "headline"]),
+                "text": serializers.CharField(help_text="The completion to show."),
+                "slug": serializers.CharField(required=False, help_text="Subject slug (type subject)."),
+                "tutor_id": serializers.IntegerField(required=False, help_text="Tutor id (type tutor or headline)."),
+            },
+            many=True,
+        )
+
+    @extend_schema(
+        operation_id="marketplace_suggest",
+        summary="Search as you type",
+        description=(
+            f"Up to {SUGGEST_LIMIT} completions of `q`: subject names (uk, en, pl), tutor names and headline "
+            "phrases of listed tutors, each saying what it is (a subject slug or a tutor id). Accents and case "
+            "are folded; one typo is forgiven once four characters are typed (never in the first two). "
+            "Served from the search index and an in-process catalogue: no SQL. 503 when the index is unavailable."
+        ),
+        parameters=[InputSerializer],
+        responses={
+            200: OutputSerializer,
+            400: ERROR_RESPONSE,
+            401: _BAD_TOKEN,
+            503: OpenApiResponse(ERROR_SERIALIZER, description="The search index is unavailable; see Retry-After"),
+        },
+        examples=[
+            OpenApiExample(
+                "completions", response_only=True, status_codes=["200"],
+                value={"results": [
+                    {"type": "subject", "text": "Matematyka", "slug": "math"},
+                    {"type": "tutor", "text": "Marta Zalewska", "tutor_id": 42},
+                    {"type": "headline", "text": "Matematyka dla licealistów", "tutor_id": 7},
+                ]},
+            ),
+            validation_example("q", "This field is required."),
+            error_example(
+                "search unavailable", "503", "service_unavailable", "Search is temporarily unavailable, retry shortly."
+            ),
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=query_input(request.query_params, self.InputSerializer))
+        serializer.is_valid(raise_exception=True)
+        try:
+            results = selectors.marketplace_suggest(serializer.validated_data["q"])
+        except (SearchUnavailable, selectors.CatalogueUnavailable) as exc:
+            raise ServiceUnavailable(
+                "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
+            ) from None
+        return Response({"results": results})
 
 
 # --- detail -----------------------------------------------------------------------------

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from django.db import DatabaseError, connection
 
 from search.query import TutorQuery
 from search.results import SearchPage
+from search.suggest import SubjectNames, tutor_suggest
 from search.tutors import tutor_search
 from web.profiles.models import Subject
 from web.profiles.selectors import tutor_profile_get, tutor_public_profile
@@ -129,3 +130,29 @@ def marketplace_tutor_detail(tutor_id: int) -> dict[str, Any] | None:
     profile = tutor_profile_get(tutor_id)
     return tutor_public_profile(profile) if profile is not None else None
 
+
+
+class SubjectNamesCache(SubjectSlugCache):
+    """The active catalogue subjects with their names (uk, en, pl, aliases), kept in process
+    like the slugs, so a suggestion runs no SQL."""
+
+    @staticmethod
+    def _load() -> frozenset[SubjectNames]:  # type: ignore[override]
+        return frozenset(
+            SubjectNames(s.slug, (s.name_uk, s.name_en, s.name_pl, *s.aliases.split()))
+            for s in Subject.objects.filter(is_active=True)
+        )
+
+
+subject_names_cache = SubjectNamesCache()
+
+
+def marketplace_suggest(typed: str) -> list[dict[str, Any]]:
+    """Completions of what a visitor has typed: subjects, tutor names, headline phrases; no SQL.
+
+    Raises CatalogueUnavailable and search.breaker.SearchUnavailable.
+    """
+    # The cache holds SubjectNames here (its loader is overridden), not slugs.
+    names = cast("frozenset[SubjectNames]", subject_names_cache.slugs())
+    subjects = sorted(names, key=lambda s: s.slug)
+    return tutor_suggest(typed, subjects)
