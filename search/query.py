@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from search.availability import AvailabilityFilter, availability_clause
 from search.fields import RESULT_FIELDS
 
 Clause = dict[str, Any]
@@ -108,6 +109,8 @@ class TutorQuery:
     has_certifications: bool | None = None
     search: str | None = None
     ordering: str | None = None
+    # Free in a weekly window (search/availability.py), already converted to UTC.
+    available: AvailabilityFilter | None = None
 
     @property
     def effective_ordering(self) -> str:
@@ -271,6 +274,7 @@ def _all_of(clauses: list[Clause]) -> Clause:
 _NON_FACET_FILTERS: tuple[Callable[[TutorQuery], Clause | None], ...] = (
     lambda q: experience_clause(q.experience_min),
     lambda q: certifications_clause(q.has_certifications),
+    lambda q: availability_clause(q.available),
 )
 
 
