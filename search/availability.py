@@ -147,7 +147,10 @@ def availability_filter(
         return None
     if (time_from is None) != (time_to is None):
         raise ValueError("available_from and available_to go together.")
-    tz = ZoneInfo(tz_name)  # raises for an unknown zone: the caller has validated it
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"Unknown time zone {tz_name!r}.") from None
     for day in days:
         if day not in WEEKDAYS:
             raise ValueError(f"Unknown weekday {day!r}.")
