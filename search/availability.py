@@ -110,7 +110,8 @@ def slots_ranges(slots: Iterable[dict[str, Any]], tz_name: str, reference: date)
     (`{"weekday", "start": "HH:MM", "end": "HH:MM" | "24:00"}`)."""
     ranges: list[Range] = []
     for slot in slots:
-        ranges += slot_ranges(slot["weekday"], hhmm_minutes(slot["start"]), hhmm_minutes(slot["end"]), tz_name, reference)
+        start, end = hhmm_minutes(slot["start"]), hhmm_minutes(slot["end"])
+        ranges += slot_ranges(slot["weekday"], start, end, tz_name, reference)
     return ranges
 
 

@@ -9,6 +9,7 @@ from opensearchpy.exceptions import HTTP_EXCEPTIONS, TransportError
 from search.breaker import search_breaker
 from search.client import search_client
 from search.cursor import InvalidCursor, cursor_decode, cursor_encode
+from search.facets import facet_aggregations_of, facet_plan
 from search.indexes import TUTORS
 from search.query import (
     MAX_RESULT_WINDOW,
@@ -18,7 +19,6 @@ from search.query import (
     paginates_by_offset,
     tutor_search_body,
 )
-from search.facets import facet_aggregations_of, facet_plan
 from search.results import SearchPage, page_from
 
 

@@ -360,7 +360,9 @@ def _viewer_tz(request: Request) -> str:
     try:
         return selectors.viewer_time_zone(user_id_of(request.user))
     except selectors.CatalogueUnavailable as exc:
-        raise ServiceUnavailable("Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after) from None
+        raise ServiceUnavailable(
+            "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
+        ) from None
 
 
 # --- detail -----------------------------------------------------------------------------
