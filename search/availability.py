@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -95,10 +96,16 @@ def utc_interval(weekday: int, start: int, end: int, tz: ZoneInfo, reference: da
     return low, low + int((ends - begins).total_seconds() // 60)
 
 
+@lru_cache(maxsize=65_536)
+def _slot_interval(weekday: int, start: int, end: int, tz_name: str, reference: date) -> tuple[int, int]:
+    # Slots repeat (a few zones, round hours): a rebuild converts each distinct one once.
+    return utc_interval(weekday, start, end, zone(tz_name), reference)
+
+
 def slot_ranges(weekday: int, start: int, end: int, tz_name: str, reference: date) -> list[Range]:
     """A tutor's weekly slot (minutes of the day in their zone, end 1440 for 24:00) as the
     document's integer ranges: one, plus a copy one week back when it passes the week's end."""
-    low, high = utc_interval(weekday, start, end, zone(tz_name), reference)
+    low, high = _slot_interval(weekday, start, end, tz_name, reference)
     ranges = [{"gte": low, "lt": high}]
     if high > MINUTES_PER_WEEK:
         ranges.append({"gte": low - MINUTES_PER_WEEK, "lt": high - MINUTES_PER_WEEK})
