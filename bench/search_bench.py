@@ -41,9 +41,17 @@ API_QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("search typo", {"search": "physcs"}),
     ("search+filters", {"search": "matura", "subject": "math", "price_max": 800}),
     ("facets", {"subject": "physics", "facets": "true"}),
+    ("facets, no filter", {"facets": "true"}),
+    ("facets, subject+lang", {"subject": "math", "language": "uk", "facets": "true"}),
+    ("free Tue 18-20 Warsaw", {"available_on": "tue", "available_from": "18:00", "available_to": "20:00",
+                               "tz": "Europe/Warsaw"}),
+    ("free Mon/Wed/Fri 17-19", {"available_on": "mon,wed,fri", "available_from": "17:00", "available_to": "19:00",
+                                "tz": "America/New_York"}),
+    ("free Sat + subject", {"subject": "math", "available_on": "sat", "tz": "Europe/Kyiv"}),
 ]
 # Search as you type: what a visitor has typed after a few keystrokes (a typo in the last).
 SUGGEST_QUERIES = ["mate", "Коваль", "wisn", "фортеп", "matematik"]
+AVAILABILITY_PARAMS = ("available_on", "available_from", "available_to", "tz")
 TEXT_QUERIES = ["математика", "matematyka", "IELTS", "Łódź", "фортепіано", "python", "Коваленко", "biologia"]
 
 
@@ -122,6 +130,8 @@ def api_vs_engine(repeat: int) -> None:
     from search.client import search_client
     from search.indexes import TUTORS
     from search.query import TutorQuery, tutor_search_body
+    from search.tutors import tutor_search
+    from web.marketplace.availability import availability_from_params
 
     client = Client()
     print(f"\n{'query':<22} {'API p50':>9} {'API p95':>9} {'direct p50':>11} {'direct p95':>11} "
@@ -133,13 +143,19 @@ def api_vs_engine(repeat: int) -> None:
             assert response.status_code == 200, response.content[:300]
             return response.status_code
 
-        query_params = {k: v for k, v in params.items() if k != "facets"}
+        query_params = {k: v for k, v in params.items() if k != "facets" and k not in AVAILABILITY_PARAMS}
         for key in ("price_min", "price_max", "experience_min"):
             if key in query_params:
                 query_params[key] = int(query_params[key])
-        body = tutor_search_body(TutorQuery(**query_params), size=20, facets="facets" in params)
+        window = {k: v for k, v in params.items() if k in AVAILABILITY_PARAMS}
+        if "available_on" in window:
+            window["available_on"] = tuple(window["available_on"].split(","))
+        query = TutorQuery(**query_params, available=availability_from_params(window, "UTC") if window else None)
+        body = tutor_search_body(query, size=20)
 
-        def direct(body: dict[str, Any] = body) -> int:
+        def direct(body: dict[str, Any] = body, query: Any = query, faceted: bool = "facets" in params) -> int:
+            if faceted:  # the API's request shape: one _msearch (search/facets.py)
+                return int(tutor_search(query, page_size=20, facets=True).took_ms or 0)
             return search_client().search(index=TUTORS.read_alias, body=body)["took"]
 
         api()  # warm-up
@@ -243,6 +259,56 @@ def scoring_before_after(repeat: int) -> None:
           f"{pct(after_all, 99):>10.1f}")
 
 
+FACET_QUERIES: list[tuple[str, dict[str, Any]]] = [
+    ("subject", {"subject": "physics"}),
+    ("no filter", {}),
+    ("subject + language", {"subject": "math", "language": "uk"}),
+    ("all three facets", {"subject": "english", "language": "uk", "price_min": 300, "price_max": 700}),
+    ("search + subject", {"search": "matura", "subject": "math"}),
+]
+
+
+def facets_before_after(repeat: int) -> None:
+    """The facets request as it was (one search: facet filters in a post_filter, a filter
+    aggregation per facet over every tutor) against the current shape (search/facets.py:
+    one _msearch), each round both, same hits and counts; "cold" clears the cached
+    counts of the unfiltered index before every call, "warm" is what repeated sidebars see."""
+    # Imported here: Django models and settings can load only after django.setup() in start().
+    from search.client import search_client
+    from search.facets import unfiltered_facets
+    from search.indexes import TUTORS
+    from search.query import PRICE_HISTOGRAM_INTERVAL, TutorQuery, tutor_search_body
+    from search.results import facets_from
+    from search.tutors import tutor_search
+
+    print(f"\n{'facets':<20} {'before p50':>11} {'before p95':>11} {'after cold p50':>15} {'after cold p95':>15} "
+          f"{'after warm p50':>15} {'after warm p95':>15}")
+    for name, params in FACET_QUERIES:
+        query = TutorQuery(**params)
+        old_body = tutor_search_body(query, size=20, facets=True)
+
+        def before(body: dict[str, Any] = old_body) -> Any:
+            response = search_client().search(index=TUTORS.read_alias, body=body)
+            return facets_from(response["aggregations"], PRICE_HISTOGRAM_INTERVAL)
+
+        def cold(query: TutorQuery = query) -> Any:
+            unfiltered_facets.clear()
+            return tutor_search(query, page_size=20, facets=True).facets
+
+        def warm(query: TutorQuery = query) -> Any:
+            return tutor_search(query, page_size=20, facets=True).facets
+
+        assert before() == cold() == warm(), f"{name}: the counts differ"
+        times: dict[str, list[float]] = {"before": [], "cold": [], "warm": []}
+        for _ in range(repeat):
+            times["before"].append(once(before)[0])
+            times["cold"].append(once(cold)[0])
+            times["warm"].append(once(warm)[0])
+        print(f"{name:<20} {pct(times['before'], 50):>11.1f} {pct(times['before'], 95):>11.1f} "
+              f"{pct(times['cold'], 50):>15.1f} {pct(times['cold'], 95):>15.1f} "
+              f"{pct(times['warm'], 50):>15.1f} {pct(times['warm'], 95):>15.1f}", flush=True)
+
+
 def index_vs_ilike(repeat: int) -> None:
     # Imported here: Django models and settings can load only after django.setup() in start().
     from django.db.models import Q, QuerySet
@@ -324,6 +390,8 @@ def main() -> int:
             grow_to(args.api_size)
             print(f"## API vs engine at {args.api_size} tutors, {args.repeat} runs each (ms)")
             api_vs_engine(args.repeat)
+            print(f"\n## facets before / after at {args.api_size} tutors, {args.repeat} runs each (ms, direct)")
+            facets_before_after(args.repeat)
         if not args.skip_text:
             grow_to(args.text_size)
             print(f"\n## free-text search at {args.text_size} tutors, {args.repeat} runs each (ms)")

@@ -265,6 +265,13 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": crontab(hour=INDEX_REBUILD_HOUR, minute=0),
             "options": {"expires": 3600},
         },
+        # Availability is indexed with the coming week's UTC offsets: just after that
+        # week moves on (midnight UTC), reindex the tutors of zones whose offset changes.
+        "index-time-zones": {
+            "task": "indexer.tasks.index_time_zones_task",
+            "schedule": crontab(hour=0, minute=5),
+            "options": {"expires": 24 * 3600},
+        },
     }
 )
 

@@ -10,10 +10,12 @@ and the builder drops every field whose privacy flag (`hidden_by`) is off as wel
 from __future__ import annotations
 
 import time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
+from search.availability import slots_ranges
 from search.fields import HIDEABLE_FIELDS, PROFILE_FIELDS
 from search.indexes import TUTORS, IndexDefinition
 from search.morphology import lemma_text
@@ -45,9 +47,16 @@ class TutorIndexer:
     # with its old names (at the same version, which an index write lets through).
     SUBJECT_NAMES_TTL_SECONDS = 2.0
 
-    def __init__(self) -> None:
+    def __init__(self, reference: date | None = None) -> None:
         self._subject_names: dict[str, str] | None = None
         self._subject_names_at = 0.0
+        # The day whose coming week's UTC offsets encode the slots (today, UTC, unless
+        # given): see search/availability.py.
+        self._reference = reference
+
+    @property
+    def reference(self) -> date:
+        return self._reference or datetime.now(UTC).date()
 
     def subject_names(self) -> dict[str, str]:
         """slug -> "name_uk name_en name_pl aliases" (one small query per TTL at most)."""
@@ -82,6 +91,7 @@ class TutorIndexer:
         slots = public.get("availability", [])
         doc["availability_windows"] = [availability_window(s["weekday"], s["start"], s["end"]) for s in slots]
         doc["available_weekdays"] = sorted({slot["weekday"] for slot in slots})
+        doc["availability_utc"] = slots_ranges(slots, profile.timezone, self.reference)
         doc["version"] = profile.version
         for field in HIDEABLE_FIELDS:
             if field.hidden_by is not None and not getattr(profile, field.hidden_by):

@@ -4,12 +4,16 @@
    index task writes to the live index AND the new one (dual write).
 2. Bulk-load every listed tutor from the database, in primary-key batches, with the
    profile version as external version (so a newer dual-written document wins).
-3. Replay tutors changed since the load started (belt and braces for writes that
-   resolved the alias just before step 1).
-4. Gate: document count equals the listed tutors in the DB, and a random sample of
-   documents equals freshly built ones. A failed gate drops the new index, keeps the
-   aliases where they were and says why.
-5. Swap the read alias in one atomic request. The previous index is kept for rollback.
+3. Replay, in bulk, the tutors whose version changed after the load read them (belt
+   and braces for writes that resolved the alias just before step 1).
+4. Reconcile the new index against the database (reading the index in pages).
+5. Gate: document count equals the listed tutors in the DB, and a random sample of
+   documents (one mget, one query) equals freshly built ones. A failed gate drops the
+   new index, keeps the aliases where they were and says why.
+6. Swap the read alias in one atomic request. The previous index is kept for rollback.
+
+The report times the whole of it, create to swap, and each phase on one clock, so the
+phases add up to the total.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ from indexer.documents import TutorIndexer
 from indexer.locks import advisory_lock
 from indexer.models import TutorOutbox
 from indexer.reconcile import reconcile
-from indexer.sync import write_document
 from search.client import write_client
 from search.index_admin import (
     alias_state,
@@ -54,14 +57,22 @@ class GateFailedError(RuntimeError):
     pass
 
 
+PHASES = ("create", "load", "replay", "reconcile", "gate", "swap")
+
+
 @dataclass
 class RebuildReport:
     index: str
     documents: int = 0
     db_count: int = 0
     replayed: int = 0
+    # The whole rebuild, creating the index to swapping the alias (or to giving up).
     seconds: float = 0.0
+    # documents / seconds: the rate of the whole rebuild, not of the load alone.
     docs_per_second: float = 0.0
+    # Seconds per phase (PHASES, in order; a phase not reached is absent); they add up
+    # to `seconds`.
+    phases: dict[str, float] = field(default_factory=dict)
     swapped: bool = False
     previous: str | None = None
     reason: str = ""
@@ -89,12 +100,37 @@ def _batches(batch_size: int) -> Iterator[list[TutorProfile]]:
         last = batch[-1].pk
 
 
-def _actions(indexer: TutorIndexer, index: str, batch: list[TutorProfile]) -> list[dict[str, Any]]:
+class _Phases:
+    """Consecutive phases on one clock: each ends where the next begins."""
+
+    def __init__(self, report: RebuildReport) -> None:
+        self.report = report
+        self.started = self.mark = time.perf_counter()
+
+    def end(self, name: str) -> None:
+        now = time.perf_counter()
+        self.report.phases[name] = now - self.mark
+        self.mark = now
+        self.report.seconds = now - self.started
+
+    def close(self) -> None:
+        report = self.report
+        report.docs_per_second = round(report.documents / report.seconds, 1) if report.seconds else 0.0
+        report.phases = {name: round(value, 4) for name, value in report.phases.items()}
+        # The total is the sum of the rounded phases, so the report adds up exactly.
+        report.seconds = round(sum(report.phases.values()), 4)
+
+
+def _actions(
+    indexer: TutorIndexer, index: str, batch: list[TutorProfile], loaded: dict[int, int] | None = None
+) -> list[dict[str, Any]]:
     actions = []
     for profile in batch:
         doc = indexer.extract_document(profile)
         if doc is None:  # changed between the two queries
             continue
+        if loaded is not None:
+            loaded[profile.pk] = profile.version
         actions.append(
             {
                 "_op_type": "index",
@@ -121,18 +157,21 @@ def _send(client: OpenSearch, actions: list[dict[str, Any]]) -> int:
     return written
 
 
-def bulk_load(client: OpenSearch, indexer: TutorIndexer, index: str, batch_size: int) -> int:
+def bulk_load(
+    client: OpenSearch, indexer: TutorIndexer, index: str, batch_size: int, loaded: dict[int, int] | None = None
+) -> int:
     """Load every listed tutor into `index`; returns documents written (conflicts count as present).
 
     Reading and building the next batch overlaps with sending the previous one: the
     database work stays on this thread (and its connection), one sender thread talks
-    to the engine, and at most one batch waits in between.
+    to the engine, and at most one batch waits in between. `loaded` receives the
+    version of every tutor read (what the replay compares against).
     """
     written = 0
     pending: deque[Future[int]] = deque()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-send") as sender:
         for batch in _batches(batch_size):
-            pending.append(sender.submit(_send, client, _actions(indexer, index, batch)))
+            pending.append(sender.submit(_send, client, _actions(indexer, index, batch, loaded)))
             while len(pending) > 1:
                 written += pending.popleft().result()
         while pending:
@@ -140,12 +179,44 @@ def bulk_load(client: OpenSearch, indexer: TutorIndexer, index: str, batch_size:
     return written
 
 
-def _replay(client: OpenSearch, indexer: TutorIndexer, index: str, since: Any) -> int:
-    ids = list(TutorProfile.objects.filter(updated_at__gte=since - REPLAY_MARGIN).values_list("pk", flat=True))
-    for tutor_id in ids:
-        profile = indexer.queryset().filter(pk=tutor_id).first()
-        if profile is not None:
-            write_document(client, index, tutor_id, indexer.extract_document(profile), profile.version)
+REPLAY_BATCH = 500
+
+
+def _replay(
+    client: OpenSearch, indexer: TutorIndexer, index: str, since: Any, loaded: dict[int, int] | None = None
+) -> int:
+    """Write again, in bulk, the tutors changed since `since` whose version is not the
+    one the load read (all of them when `loaded` is not given); returns how many.
+
+    A tutor the load read at its current version is already right in the new index
+    (and any change since then was dual-written there), so a fresh start, where every
+    tutor was just written, replays nothing. Each write carries the profile version as
+    external version (`external_gte`): a newer dual-written document is never replaced.
+    """
+    changed = TutorProfile.objects.filter(updated_at__gte=since - REPLAY_MARGIN).values_list("pk", "version")
+    ids = [pk for pk, version in changed if loaded is None or loaded.get(pk) != version]
+    for start in range(0, len(ids), REPLAY_BATCH):
+        chunk = ids[start : start + REPLAY_BATCH]
+        profiles = {p.pk: p for p in indexer.queryset().filter(pk__in=chunk)}
+        actions: list[dict[str, Any]] = []
+        for tutor_id in chunk:
+            profile = profiles.get(tutor_id)
+            doc = indexer.extract_document(profile) if profile is not None else None
+            if doc is not None and profile is not None:
+                actions.append({"_op_type": "index", "_index": index, "_id": str(tutor_id), "_source": doc,
+                                "version": profile.version, "version_type": "external_gte"})
+            elif profile is not None:  # no longer listed: the load may have written it
+                actions.append({"_op_type": "delete", "_index": index, "_id": str(tutor_id),
+                                "version": profile.version, "version_type": "external_gte"})
+            else:  # deleted: a delete carries no version to compare
+                actions.append({"_op_type": "delete", "_index": index, "_id": str(tutor_id)})
+        for ok, item in helpers.streaming_bulk(
+            client, actions, chunk_size=REPLAY_BATCH, raise_on_error=False, max_retries=3, initial_backoff=1
+        ):
+            result = next(iter(item.values()))
+            # 409: a newer version is already there; 404: nothing to delete.
+            if not ok and result.get("status") not in (404, 409):
+                raise RuntimeError(f"replay failed for {result.get('_id')}: {result.get('error')}")
     return len(ids)
 
 
@@ -170,9 +241,16 @@ def check_gate(client: OpenSearch, indexer: TutorIndexer, index: str, sample_siz
     sample = list(listed_profiles().order_by("?").values_list("pk", flat=True)[:sample_size])
     if sample:
         found = client.mget(index=index, body={"ids": [str(pk) for pk in sample]})["docs"]
+        # Every sampled tutor and its pending changes in two queries; a document that
+        # differs is looked at again, one by one, while its change lands.
+        profiles = {p.pk: p for p in indexer.queryset().filter(pk__in=sample)}
+        pending = set(TutorOutbox.objects.filter(tutor_id__in=sample).values_list("tutor_id", flat=True))
         for doc in found:
+            tutor_id = int(doc["_id"])
+            if _document_matches(indexer, profiles.get(tutor_id), tutor_id in pending, doc.get("_source")):
+                continue
             for _ in range(attempts):
-                if _matches_database(indexer, int(doc["_id"]), doc.get("_source")):
+                if _matches_database(indexer, tutor_id, doc.get("_source")):
                     break
                 # Changed meanwhile? Let the dual write land and look again.
                 time.sleep(0.2)
@@ -182,15 +260,20 @@ def check_gate(client: OpenSearch, indexer: TutorIndexer, index: str, sample_siz
     return db_count
 
 
-def _matches_database(indexer: TutorIndexer, tutor_id: int, source: dict[str, Any] | None) -> bool:
+def _document_matches(
+    indexer: TutorIndexer, profile: TutorProfile | None, in_flight: bool, source: dict[str, Any] | None
+) -> bool:
     """A document is right if it equals a fresh build of the same tutor, or if it is an
     older version whose newer change is still on its way (a pending outbox row)."""
-    profile = indexer.queryset().filter(pk=tutor_id).first()
     expected = indexer.extract_document(profile) if profile is not None else None
     if source == expected:
         return True
-    in_flight = TutorOutbox.objects.filter(tutor_id=tutor_id).exists()
     return bool(in_flight and source and expected and source["version"] < expected["version"])
+
+
+def _matches_database(indexer: TutorIndexer, tutor_id: int, source: dict[str, Any] | None) -> bool:
+    profile = indexer.queryset().filter(pk=tutor_id).first()
+    return _document_matches(indexer, profile, TutorOutbox.objects.filter(tutor_id=tutor_id).exists(), source)
 
 
 def rebuild(
@@ -216,29 +299,34 @@ def rebuild(
                 index_drop(client, name)
         live = state.live
         report = RebuildReport(index=definition.new_index_name(), previous=live, dropped=list(leftovers))
+        clock = _Phases(report)
         index_create(client, definition, report.index)
         aliases_update(client, [{"add": {"index": report.index, "alias": definition.write_alias}}])
 
         started = timezone.now()
-        clock = time.perf_counter()
+        clock.end("create")
+        loaded: dict[int, int] = {}
         try:
-            report.documents = bulk_load(client, indexer, report.index, batch_size)
-            report.seconds = round(time.perf_counter() - clock, 3)
-            report.docs_per_second = round(report.documents / report.seconds, 1) if report.seconds else 0.0
+            report.documents = bulk_load(client, indexer, report.index, batch_size, loaded)
+            clock.end("load")
             # What the bulk load read may have changed since. A fresh indexer reads the
             # subject catalogue as it is now (a rename during the load is not undone).
             current = TutorIndexer()
-            report.replayed = _replay(client, current, report.index, started)
+            report.replayed = _replay(client, current, report.index, started, loaded=loaded)
+            clock.end("replay")
             # A tutor deleted while its batch was in flight can be written after its
             # delete (a delete carries no version to refuse the older write): repair the
             # new index against the database before judging it.
             report.repaired = reconcile(client, indices=[report.index]).counts()
+            clock.end("reconcile")
             report.db_count = gate(client, current, report.index, gate_sample)
+            clock.end("gate")
         except Exception as exc:
             report.reason = f"{type(exc).__name__}: {exc}"
             log.error("rebuild gate failed, aliases unchanged", extra={"index": report.index, "reason": report.reason})
             aliases_update(client, [{"remove": {"index": report.index, "alias": definition.write_alias}}])
             index_drop(client, report.index)
+            clock.close()
             return report
 
         actions: list[dict[str, Any]] = [{"add": {"index": report.index, "alias": definition.read_alias}}]
@@ -249,6 +337,8 @@ def rebuild(
                 actions.append({"remove": {"index": name, "alias": definition.write_alias}})
         aliases_update(client, actions)
         report.swapped = True
+        clock.end("swap")
+        clock.close()
 
         # Keep the new index and the one before it (rollback); drop anything older.
         keep = {report.index, *([live] if live else [])}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import UTC, datetime
 
 from celery import shared_task
 from django.conf import settings
@@ -21,6 +22,7 @@ from indexer.outbox import outbox_claim_stale, outbox_failed
 from indexer.rebuild import ensure_index, rebuild
 from indexer.reconcile import reconcile
 from indexer.sync import tutor_sync
+from indexer.time_zones import reindex_shifted_zones
 
 log = logging.getLogger("mash.indexer")
 
@@ -99,3 +101,9 @@ def index_reconcile_task() -> dict[str, int]:
 def index_rebuild_task() -> dict[str, object]:
     """Zero-downtime full rebuild behind a gate."""
     return rebuild().as_dict()
+
+
+@shared_task(acks_late=True)
+def index_time_zones_task() -> dict[str, int]:
+    """Reindex tutors whose zone's offset changes in the coming week (or just did)."""
+    return reindex_shifted_zones(datetime.now(UTC).date())

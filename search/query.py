@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from search.availability import AvailabilityFilter, availability_clause
 from search.fields import RESULT_FIELDS
 from search.scoring import quality_nudge, text_clause
 
@@ -88,6 +89,8 @@ class TutorQuery:
     has_certifications: bool | None = None
     search: str | None = None
     ordering: str | None = None
+    # Free in a weekly window (search/availability.py), already converted to UTC.
+    available: AvailabilityFilter | None = None
 
     @property
     def effective_ordering(self) -> str:
@@ -188,6 +191,7 @@ def _all_of(clauses: list[Clause]) -> Clause:
 _NON_FACET_FILTERS: tuple[Callable[[TutorQuery], Clause | None], ...] = (
     lambda q: experience_clause(q.experience_min),
     lambda q: certifications_clause(q.has_certifications),
+    lambda q: availability_clause(q.available),
 )
 
 

@@ -89,6 +89,56 @@ def test_rebuild_swaps_to_a_new_index_equal_to_the_db(opensearch) -> None:
     assert reconcile(repair=False).counts() == {"missing": 0, "stale": 0, "orphaned": 0, "hidden": 0}
 
 
+def test_the_report_times_the_whole_rebuild_in_phases_that_add_up(opensearch) -> None:
+    for _ in range(12):
+        TutorProfileFactory()
+    report = rebuild(batch_size=5)
+    assert report.swapped, report.reason
+    assert list(report.phases) == list(rebuild_module.PHASES)
+    assert all(seconds >= 0 for seconds in report.phases.values())
+    assert sum(report.phases.values()) == pytest.approx(report.seconds, abs=1e-3)
+    assert report.seconds > report.phases["load"] > 0
+    assert report.docs_per_second == pytest.approx(report.documents / report.seconds, rel=0.05)
+
+
+def test_a_failed_rebuild_reports_the_phases_it_reached(opensearch) -> None:
+    TutorProfileFactory()
+
+    def refuse(client, indexer, index, sample):
+        raise rebuild_module.GateFailedError("refused")
+
+    report = rebuild(gate=refuse)
+    assert not report.swapped
+    assert list(report.phases) == ["create", "load", "replay", "reconcile"]
+    assert sum(report.phases.values()) == pytest.approx(report.seconds, abs=1e-3)
+
+
+def test_the_replay_resends_only_tutors_changed_after_the_load_read_them(opensearch, monkeypatch) -> None:
+    """Tutors created or edited just before the rebuild (a fresh start after seeding) are
+    loaded at their current version and not sent again; one edited after its batch was
+    read is, at its new version."""
+    tutors = [TutorProfileFactory() for _ in range(8)]
+    real_load = rebuild_module.bulk_load
+
+    def load(*args, **kwargs):
+        written = real_load(*args, **kwargs)
+        # Read and written by the load, then changed; with no worker running, only the
+        # replay brings the new version to the new index.
+        services.profile_update(user=tutors[3].user, data={"headline": "Changed during the rebuild"})
+        return written
+
+    monkeypatch.setattr(rebuild_module, "bulk_load", load)
+    report = rebuild(batch_size=3)
+    assert report.swapped, report.reason
+    assert report.replayed == 1
+    assert report.repaired == {"missing": 0, "stale": 0, "orphaned": 0, "hidden": 0}
+    doc = write_client().get(index=report.index, id=str(tutors[3].pk))["_source"]
+    assert doc["headline"] == "Changed during the rebuild"
+
+    monkeypatch.setattr(rebuild_module, "bulk_load", real_load)
+    assert rebuild().replayed == 0
+
+
 def test_a_rebuild_whose_gate_fails_does_not_swap(opensearch) -> None:
     [TutorProfileFactory() for _ in range(5)]
     live = alias_state(write_client(), TUTORS).live
@@ -223,8 +273,8 @@ def test_a_rebuild_repairs_only_its_new_index(opensearch, monkeypatch) -> None:
     _serve_from_an_older_definition(write_client(), drop_field="available_weekdays")
     real_replay = rebuild_module._replay
 
-    def replay(client, indexer, index, since):
-        replayed = real_replay(client, indexer, index, since)
+    def replay(client, indexer, index, since, **kwargs):
+        replayed = real_replay(client, indexer, index, since, **kwargs)
         # A change after the replay whose index task has not run (no worker here).
         services.profile_update(user=tutors[0].user, data={"headline": "Changed after the replay"})
         return replayed

@@ -15,6 +15,16 @@ def _fresh_search_breaker():
     reset_search_breaker()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_facet_cache():
+    """Counts of the unfiltered index are kept in process: each test starts without them."""
+    from search.facets import unfiltered_facets
+
+    unfiltered_facets.clear()
+    yield
+    unfiltered_facets.clear()
+
+
 @pytest.fixture
 def index_tutors(opensearch):
     """A function indexing the given tutor profiles (as the indexer does) and refreshing,

@@ -124,9 +124,10 @@ def test_the_result_serializer_is_the_result_fields() -> None:
 
 def test_the_profile_serializer_is_the_public_profile() -> None:
     fields = TutorDetailApi.OutputSerializer().fields
-    assert set(fields) == {f.name for f in PROFILE_FIELDS} | {"availability"}
+    # Then the slots: on the tutor's clock, and on the viewer's.
+    assert set(fields) == {f.name for f in PROFILE_FIELDS} | {"availability", "availability_viewer"}
     assert list(fields)[: len(RESULT_FIELDS)] == list(RESULT_FIELDS)
-    assert list(fields)[-1] == "availability"
+    assert set(list(fields)[-2:]) == {"availability", "availability_viewer"}
 
 
 def test_the_examples_are_valid_results() -> None:

@@ -11,7 +11,13 @@ import time
 import unicodedata
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
@@ -25,11 +31,13 @@ from search.cursor import InvalidCursor
 from search.fields import PROFILE_FIELDS, TUTOR_FIELDS, DocumentField
 from search.query import DEFAULT_ORDERING, ORDERINGS, SEARCH_MAX_TERMS, TOTAL_COUNTED_UP_TO, TutorQuery, search_terms
 from search.suggest import SUGGEST_LIMIT, SUGGEST_MAX_LENGTH
-from web.core.catalogues import is_language
+from web.core.catalogues import is_language, is_time_zone
 from web.core.errors import ServiceUnavailable
+from web.core.identity import user_id_of
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, ERROR_SERIALIZER, error_example, validation_example
 from web.marketplace import selectors, services
+from web.marketplace.availability import AvailabilityInput, availability_from_params
 from web.profiles.models import EXPERIENCE_MAX, HOURLY_RATE_MAX
 
 PAGE_SIZE_DEFAULT = 20
@@ -122,7 +130,7 @@ class TutorListApi(APIView):
     authentication_classes = _VISITOR_AUTHENTICATION
     permission_classes = [AllowAny]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(AvailabilityInput, serializers.Serializer):
         class Meta:
             ref_name = "MarketplaceTutorListInput"
 
@@ -214,9 +222,39 @@ class TutorListApi(APIView):
             "language and price range, each computed under every other filter but its own. "
             "Each parameter at most once; an unknown one is a 400 (a misspelt filter is never "
             "silently ignored) and an empty value counts as not given. "
+            "Availability: `available_on` (weekdays) and/or `available_from`-`available_to` (a window, "
+            "HH:MM, read in `tz`, default the signed-in visitor's zone, else UTC) list tutors with one "
+            "weekly slot holding the whole window on any of those days, across time zones and "
+            "daylight-saving changes (the coming week's offsets). "
             "503 with Retry-After when the search index is unavailable."
         ),
-        parameters=[InputSerializer],
+        parameters=[
+            InputSerializer,
+            OpenApiParameter(
+                "available_on", str, description=AvailabilityInput().fields["available_on"].help_text,
+                examples=[
+                    OpenApiExample("weekday evenings", value="mon,tue,wed,thu,fri"),
+                    OpenApiExample("Saturday", value="sat"),
+                ],
+            ),
+            OpenApiParameter(
+                "available_from", str, description=AvailabilityInput().fields["available_from"].help_text,
+                examples=[OpenApiExample("evening", value="18:00"), OpenApiExample("late", value="22:30")],
+            ),
+            OpenApiParameter(
+                "available_to", str, description=AvailabilityInput().fields["available_to"].help_text,
+                examples=[
+                    OpenApiExample("evening", value="20:00"),
+                    OpenApiExample("past midnight", value="01:00"),
+                    OpenApiExample("midnight", value="24:00"),
+                ],
+            ),
+            OpenApiParameter(
+                "tz", str, description=AvailabilityInput().fields["tz"].help_text,
+                examples=[OpenApiExample("Warsaw", value="Europe/Warsaw"),
+                          OpenApiExample("New York", value="America/New_York")],
+            ),
+        ],
         responses={
             200: OutputSerializer,
             400: ERROR_RESPONSE,
@@ -247,7 +285,15 @@ class TutorListApi(APIView):
                 value={"results": [], "total": 0, "total_exact": True, "cursor": None, "has_more": False,
                        "did_you_mean": ["matematyka lodz"]},
             ),
+            OpenApiExample(
+                "free on Tuesday 18:00-20:00 in Warsaw", response_only=True, status_codes=["200"],
+                description="?available_on=tue&available_from=18:00&available_to=20:00&tz=Europe/Warsaw",
+                value={"results": [_RESULT_EXAMPLE], "total": 1, "total_exact": True, "cursor": None,
+                       "has_more": False},
+            ),
             validation_example("price_max", "Must be greater than or equal to price_min."),
+            validation_example("available_to", "Give available_to with available_from."),
+            validation_example("tz", "Unknown IANA time zone, e.g. Europe/Warsaw."),
             validation_example("cursor", "This cursor belongs to another query; start again from the first page."),
             error_example(
                 "search unavailable", "503", "service_unavailable", "Search is temporarily unavailable, retry shortly."
@@ -268,6 +314,7 @@ class TutorListApi(APIView):
             has_certifications=params.get("has_certifications"),
             search=params.get("search"),
             ordering=params.get("ordering"),
+            available=_availability(request, params),
         )
         cursor = params.get("cursor")
         try:
@@ -396,6 +443,23 @@ class SuggestApi(APIView):
         return Response({"results": results})
 
 
+def _availability(request: Request, params: dict[str, Any]) -> Any:
+    """The availability filter of the request, read in `tz`, else the visitor's zone, else UTC."""
+    if not any(params.get(name) for name in ("available_on", "available_from", "available_to")):
+        return None
+    default_tz = "UTC" if params.get("tz") else _viewer_tz(request)
+    return availability_from_params(params, default_tz)
+
+
+def _viewer_tz(request: Request) -> str:
+    try:
+        return selectors.viewer_time_zone(user_id_of(request.user))
+    except selectors.CatalogueUnavailable as exc:
+        raise ServiceUnavailable(
+            "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
+        ) from None
+
+
 # --- detail -----------------------------------------------------------------------------
 
 _PROFILE_ONLY_EXAMPLE: dict[str, Any] = {
@@ -403,9 +467,45 @@ _PROFILE_ONLY_EXAMPLE: dict[str, Any] = {
 }
 
 
+_VIEWER_SLOTS = inline_serializer(
+    "MarketplaceViewerAvailability",
+    {
+        "timezone": serializers.CharField(help_text="The zone the slots are shown in."),
+        "slots": serializers.ListField(
+            child=inline_serializer(
+                "MarketplaceViewerSlot",
+                {
+                    "weekday": serializers.IntegerField(),
+                    "start": serializers.CharField(),
+                    "end": serializers.CharField(),
+                },
+            )
+        ),
+    },
+    help_text=(
+        "The slots on the viewer's clock (`tz`, else the signed-in visitor's zone, else UTC) for the "
+        "coming week; a slot that crosses midnight there is shown as two."
+    ),
+)
+
+
 class TutorDetailApi(APIView):
     authentication_classes = _VISITOR_AUTHENTICATION
     permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MarketplaceTutorDetailInput"
+
+        tz = serializers.CharField(
+            required=False, max_length=64,
+            help_text="IANA time zone to show the slots in (default: the signed-in visitor's zone, else UTC).",
+        )
+
+        def validate_tz(self, value: str) -> str:
+            if not is_time_zone(value):
+                raise serializers.ValidationError("Unknown IANA time zone, e.g. Europe/Warsaw.")
+            return value
 
     class OutputSerializer(TutorResultSerializer):
         """The public profile: a search result plus bio and availability; each field the
@@ -427,14 +527,22 @@ class TutorDetailApi(APIView):
                     "start": serializers.CharField(),
                     "end": serializers.CharField(),
                 },
-            )
+            ),
+            help_text="Weekly slots in the tutor's own zone (`timezone`); 24:00 ends a slot at midnight.",
         )
+        availability_viewer = _VIEWER_SLOTS
 
     @extend_schema(
         summary="A tutor's public profile",
-        description="Privacy flags applied: a hidden field is omitted. A tutor who is not listed -> 404.",
+        description=(
+            "Privacy flags applied: a hidden field is omitted. A tutor who is not listed -> 404. "
+            "`availability` is in the tutor's zone, `availability_viewer` in `tz` (else the signed-in "
+            "visitor's zone, else UTC)."
+        ),
+        parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
+            400: ERROR_RESPONSE,
             401: _BAD_TOKEN,
             404: ERROR_RESPONSE,
         },
@@ -442,19 +550,25 @@ class TutorDetailApi(APIView):
             OpenApiExample(
                 "profile", response_only=True, status_codes=["200"],
                 value={**_RESULT_EXAMPLE, **_PROFILE_ONLY_EXAMPLE,
-                       "availability": [{"weekday": 0, "start": "16:00", "end": "19:00"}]},
+                       "availability": [{"weekday": 0, "start": "16:00", "end": "19:00"}],
+                       "availability_viewer": {"timezone": "Europe/Warsaw",
+                                               "slots": [{"weekday": 0, "start": "15:00", "end": "18:00"}]}},
             ),
             OpenApiExample(
                 "profile with hidden bio and certifications", response_only=True, status_codes=["200"],
                 value={key: value for key, value in _RESULT_EXAMPLE.items() if key != "certifications"}
-                | {"availability": []},
+                | {"availability": [], "availability_viewer": {"timezone": "UTC", "slots": []}},
             ),
+            validation_example("tz", "Unknown IANA time zone, e.g. Europe/Warsaw."),
             error_example("not listed", "404", "not_found", "Not found."),
         ],
     )
     def get(self, request: Request, tutor_id: int) -> Response:
         started = time.perf_counter()
-        profile = selectors.marketplace_tutor_detail(tutor_id)
+        serializer = self.InputSerializer(data=query_input(request.query_params, self.InputSerializer))
+        serializer.is_valid(raise_exception=True)
+        viewer_tz = serializer.validated_data.get("tz") or _viewer_tz(request)
+        profile = selectors.marketplace_tutor_detail(tutor_id, viewer_tz=viewer_tz)
         status_code = 200 if profile is not None else 404
         services.marketplace_profile_view_record(
             tutor_id, status_code=status_code, duration_ms=_elapsed_ms(request, started),

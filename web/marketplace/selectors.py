@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from django.db import DatabaseError, connection
 
+from search.availability import slots_in_zone
 from search.query import TutorQuery
 from search.results import SearchPage
 from search.suggest import SubjectNames, tutor_suggest
 from search.tutors import tutor_search
+from web.accounts.models import User
 from web.profiles.models import Subject
 from web.profiles.selectors import tutor_profile_get, tutor_public_profile
 
@@ -115,6 +118,47 @@ def subject_slugs() -> frozenset[str]:
     return subject_slugs_cache.slugs()
 
 
+class ViewerZones:
+    """Signed-in visitors' time zones, kept in process for `ttl` seconds: a search that
+    reads a window in the visitor's zone costs one small query per visitor and minute,
+    not one per request (a zone changed in the profile is honoured within the TTL)."""
+
+    def __init__(self, ttl: float = 60.0, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._zones: dict[int, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: int) -> str:
+        now = time.monotonic()
+        cached = self._zones.get(user_id)
+        if cached is not None and now - cached[1] < self.ttl:
+            return cached[0]
+        zone = User.objects.filter(pk=user_id).values_list("timezone", flat=True).first() or "UTC"
+        with self._lock:
+            if len(self._zones) >= self.size:
+                self._zones.clear()
+            self._zones[user_id] = (zone, now)
+        return zone
+
+    def clear(self) -> None:
+        with self._lock:
+            self._zones.clear()
+
+
+viewer_zones = ViewerZones()
+
+
+def viewer_time_zone(user_id: int | None) -> str:
+    """The zone a visitor reads times in: their account's, or UTC for an anonymous one."""
+    if user_id is None:
+        return "UTC"
+    try:
+        return viewer_zones.get(user_id)
+    except DatabaseError as exc:
+        log.error("visitor time zone cannot be read", extra={"error": str(exc)})
+        raise CatalogueUnavailable(5) from exc
+
+
 def marketplace_tutor_search(
     query: TutorQuery, *, page_size: int, cursor: str | None = None, facets: bool = False
 ) -> SearchPage:
@@ -125,10 +169,24 @@ def marketplace_tutor_search(
     return tutor_search(query, page_size=page_size, cursor=cursor, facets=facets)
 
 
-def marketplace_tutor_detail(tutor_id: int) -> dict[str, Any] | None:
-    """The public profile of a listed tutor (privacy applied), or None when not listed."""
+def marketplace_tutor_detail(
+    tutor_id: int, viewer_tz: str | None = None, reference: date | None = None
+) -> dict[str, Any] | None:
+    """The public profile of a listed tutor (privacy applied), or None when not listed.
+
+    With `viewer_tz`, also its slots on the viewer's clock for the coming week
+    (`availability_viewer`), beside the tutor's own (`availability`, in `timezone`).
+    """
     profile = tutor_profile_get(tutor_id)
-    return tutor_public_profile(profile) if profile is not None else None
+    public = tutor_public_profile(profile) if profile is not None else None
+    if public is not None and viewer_tz is not None:
+        public["availability_viewer"] = {
+            "timezone": viewer_tz,
+            "slots": slots_in_zone(
+                public["availability"], public["timezone"], viewer_tz, reference or datetime.now(UTC).date()
+            ),
+        }
+    return public
 
 
 

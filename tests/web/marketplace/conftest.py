@@ -1,1 +1,7 @@
-from tests.search.conftest import _fast_passwords, _fresh_search_breaker, clean_buffers, index_tutors  # noqa: F401
+from tests.search.conftest import (  # noqa: F401
+    _fast_passwords,
+    _fresh_facet_cache,
+    _fresh_search_breaker,
+    clean_buffers,
+    index_tutors,
+)
