@@ -75,6 +75,7 @@ class TutorIndexer:
         slots = public.get("availability", [])
         doc["availability_windows"] = [availability_window(s["weekday"], s["start"], s["end"]) for s in slots]
         doc["available_weekdays"] = sorted({slot["weekday"] for slot in slots})
+        doc["rating_score"] = float(profile.rating_score)
         doc["version"] = profile.version
         for field in HIDEABLE_FIELDS:
             if field.hidden_by is not None and not getattr(profile, field.hidden_by):

@@ -74,6 +74,10 @@ def search_terms(text: str) -> int:
     return terms
 
 
+# What "best rated" ranks by: the Bayesian score of the reviews (search/fields.py), so a
+# 5.0 from one review does not outrank a 4.9 from two hundred.
+RATING_FIELD = "rating_score"
+
 ORDERINGS = ("relevance", "price", "-price", "experience", "rating")
 DEFAULT_ORDERING = "rating"
 _INT_MAX = 2**31 - 1
@@ -82,14 +86,14 @@ _INT_MAX = 2**31 - 1
 # order and `search_after` neither skips nor repeats a tutor. Missing values get an
 # explicit number (not _last), so every sort value is a plain number a cursor can carry.
 SORTS: dict[str, list[Clause]] = {
-    "relevance": [{"_score": {"order": "desc"}}, {"rating": {"order": "desc", "missing": -1}}, {"id": "asc"}],
+    "relevance": [{"_score": {"order": "desc"}}, {RATING_FIELD: {"order": "desc", "missing": -1}}, {"id": "asc"}],
     "price": [{"hourly_rate": {"order": "asc", "missing": _INT_MAX}}, {"id": "asc"}],
     "-price": [{"hourly_rate": {"order": "desc", "missing": -1}}, {"id": "asc"}],
     # Most experienced first.
     "experience": [{"experience_years": {"order": "desc", "missing": -1}}, {"id": "asc"}],
     # Best rated first; among equal ratings the better-proven one.
     "rating": [
-        {"rating": {"order": "desc", "missing": -1}},
+        {RATING_FIELD: {"order": "desc", "missing": -1}},
         {"reviews_count": {"order": "desc", "missing": -1}},
         {"id": "asc"},
     ],
@@ -196,8 +200,8 @@ def text_clause(text: str | None) -> Clause | None:
 # about 7-18 and a typo-only match 3-4, so the nudge reorders near-equal matches but
 # does not lift a passing mention over a real match.
 QUALITY_BANDS: tuple[tuple[str, float, float | None, float], ...] = (
-    ("rating", 4.5, None, 1.0),
-    ("rating", 4.0, 4.5, 0.5),
+    (RATING_FIELD, 4.5, None, 1.0),
+    (RATING_FIELD, 4.0, 4.5, 0.5),
     ("reviews_count", 100, None, 0.5),
 )
 
