@@ -21,8 +21,10 @@ def _clean_review_limits(settings):
     """Every test client comes from one address: the per-address counter must not carry over."""
     import redis
 
+    url = settings.REDIS_URL  # before a test's own broker replaces it
+
     def clean() -> None:
-        client = redis.Redis.from_url(settings.REDIS_URL)
+        client = redis.Redis.from_url(url)
         keys = list(client.scan_iter(match="ratelimit:{reviews.*", count=500))
         if keys:
             client.delete(*keys)
