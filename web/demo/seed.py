@@ -294,8 +294,8 @@ def seed_demo(
     index: bool = True,
 ) -> SeedReport:
     """Create the demo accounts, `tutors` generated tutors, `students` students, 50
-    activity events and the demo reviews (on completed lessons), whichever do not exist yet; then rebuild the index (if anything
-    was created) and run a demo search."""
+    activity events and the demo reviews (on completed lessons), whichever do not exist
+    yet; then rebuild the index (if anything was created) and run a demo search."""
     report = SeedReport()
     # One hash for everyone: hashing per user would take minutes at 100k users.
     password_hash = make_password(DEMO_PASSWORD)

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
-from web.core.params import query_input
 from web.core.pagination import PageQuerySerializer, page_size_field
+from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, ERROR_SERIALIZER, NOT_AUTHENTICATED, error_example, validation_example
 from web.core.serializers import StrictSerializer
 from web.reviews import selectors, services
@@ -134,7 +134,9 @@ class ReviewDetailApi(APIView):
         "and the aggregates; the student may then review the tutor again.",
         request=None,
         responses={204: OpenApiResponse(description="Deleted"), 401: ERROR_RESPONSE, 404: ERROR_RESPONSE},
-        examples=[NOT_AUTHENTICATED, NO_REVIEW, error_example("already deleted", "404", "not_found", "No such review.")],
+        examples=[
+            NOT_AUTHENTICATED, NO_REVIEW, error_example("already deleted", "404", "not_found", "No such review."),
+        ],
     )
     def delete(self, request: Request, review_id: int) -> Response:
         services.review_delete(user=request.user, review_id=review_id)

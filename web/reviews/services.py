@@ -113,7 +113,7 @@ def _own_review(user: User, review_id: int) -> Review:
 def review_update(*, user: User, review_id: int, data: dict[str, Any]) -> Review:
     """The author edits stars and/or text; the aggregates move by exactly the change."""
     review = _own_review(user, review_id)
-    before = {"rating": review.rating, "text": review.text}
+    before: dict[str, Any] = {"rating": review.rating, "text": review.text}
     for name in ("rating", "text"):
         if name in data:
             setattr(review, name, data[name])
@@ -123,7 +123,7 @@ def review_update(*, user: User, review_id: int, data: dict[str, Any]) -> Review
     review.updated_at = timezone.now()
     review.save(update_fields=["rating", "text", "updated_at"])
     if review.is_public and review.rating != before["rating"]:
-        _aggregates_changed(review.tutor_id, added=(review.rating,), removed=(before["rating"],))
+        _aggregates_changed(review.tutor_id, added=(review.rating,), removed=(int(before["rating"]),))
     activity_log(
         user, "review.updated", entity_type=ENTITY, entity_id=review.pk,
         metadata={"tutor_id": review.tutor_id, "fields": changed, "rating": review.rating,

@@ -147,7 +147,9 @@ def test_flag_once_and_not_a_review_nobody_can_see(auth_client, tutor, student) 
 # --- the public list -------------------------------------------------------------------------
 
 
-def test_the_public_list_pages_each_order_and_shows_the_summary(api_client, tutor, django_assert_max_num_queries) -> None:
+def test_the_public_list_pages_each_order_and_shows_the_summary(
+    api_client, tutor, django_assert_max_num_queries
+) -> None:
     stars = [5, 3, 4, 1, 5, 2, 4]
     reviews = [_review(tutor, s, text=f"review {n}") for n, s in enumerate(stars)]
     hidden = _review(tutor, 1)
@@ -193,7 +195,7 @@ def test_the_public_list_refuses_bad_parameters(api_client, tutor) -> None:
     assert api_client.get(_list_url(tutor.pk), {"cursor": "forged"}).status_code == 400
     assert api_client.get(_list_url(tutor.pk), {"sort": "newest"}).status_code == 400
     # A cursor of one order does not read back in another.
-    for n in range(2):
+    for _ in range(2):
         _review(tutor, 4)
     cursor = api_client.get(_list_url(tutor.pk), {"page_size": 1}).json()["cursor"]
     wrong = api_client.get(_list_url(tutor.pk), {"page_size": 1, "cursor": cursor, "ordering": "lowest"})
