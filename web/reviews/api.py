@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
-from web.core.pagination import PageQuerySerializer, page_size_field
+from web.core.pagination import PageQuerySerializer, page_example, page_serializer, page_size_field
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, ERROR_SERIALIZER, NOT_AUTHENTICATED, error_example, validation_example
 from web.core.serializers import StrictSerializer
@@ -211,6 +211,30 @@ class ReviewFlagApi(APIView):
         data.is_valid(raise_exception=True)
         flag: ReviewFlag = services.review_flag(user=request.user, review_id=review_id, **data.validated_data)
         return Response(self.OutputSerializer(flag).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewMineApi(APIView):
+    class InputSerializer(PageQuerySerializer):
+        class Meta:
+            ref_name = "ReviewMineQuery"
+
+        page_size = page_size_field(default=selectors.PUBLIC_PAGE_SIZE, maximum=selectors.PUBLIC_MAX_PAGE_SIZE)
+
+    OutputSerializer = page_serializer(ReviewOutputSerializer, ref_name="ReviewPage")
+
+    @extend_schema(
+        summary="Your reviews (newest first)",
+        description="The caller's live reviews, hidden ones included (their status says so).",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, 400: ERROR_RESPONSE, 401: ERROR_RESPONSE},
+        examples=[page_example(_REVIEW_EXAMPLE, name="reviews"), validation_example("cursor", "Invalid cursor."),
+                  NOT_AUTHENTICATED],
+    )
+    def get(self, request: Request) -> Response:
+        query = self.InputSerializer(data=query_input(request.query_params, self.InputSerializer))
+        query.is_valid(raise_exception=True)
+        page = selectors.reviews_written(request.user, **query.validated_data)
+        return Response(self.OutputSerializer(page).data)
 
 
 # --- the public list ---------------------------------------------------------------------------

@@ -75,6 +75,22 @@ def tutor_reviews_public(
     return review_summary(profile), page
 
 
+OWN_CURSOR_SALT = "reviews.own"
+
+
+def reviews_written(user: User, *, cursor: str | None = None, page_size: int = PUBLIC_PAGE_SIZE) -> Page[Review]:
+    """One page of the user's own live reviews (hidden ones included), newest first."""
+    return keyset_page(
+        Review.objects.filter(student=user, deleted_at__isnull=True),
+        order=("-created_at", "-id"),
+        cursor=cursor,
+        page_size=page_size,
+        bound_to={"user": user.pk},
+        salt=OWN_CURSOR_SALT,
+        max_page_size=PUBLIC_MAX_PAGE_SIZE,
+    )
+
+
 def reviews_export(user: User) -> list[dict[str, Any]]:
     """Every review the user wrote (deleted and hidden ones included, as stored), and
     every reply they gave as a tutor, for the account's data export."""

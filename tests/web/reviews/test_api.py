@@ -219,3 +219,18 @@ def test_a_tutor_without_reviews_has_an_empty_list_and_a_zero_summary(api_client
         "results": [], "cursor": None, "has_more": False,
         "summary": {"rating": 0.0, "reviews_count": 0, "histogram": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}},
     }
+
+
+def test_my_reviews_lists_only_mine(auth_client, tutor) -> None:
+    mine = _review(tutor, 4)
+    other = TutorProfileFactory()
+    complete_lesson(other.user, mine.student)
+    second = services.review_create(student=mine.student, tutor_id=other.pk, rating=2)
+    _review(tutor, 5)  # someone else's
+    services.review_hide(moderator=None, review_id=second.pk)
+    client = auth_client(mine.student)
+    body = client.get("/api/me/reviews/", {"page_size": 1}).json()
+    assert [r["id"] for r in body["results"]] == [second.pk] and body["results"][0]["status"] == "hidden"
+    rest = client.get("/api/me/reviews/", {"page_size": 1, "cursor": body["cursor"]}).json()
+    assert [r["id"] for r in rest["results"]] == [mine.pk] and rest["has_more"] is False
+    assert auth_client(other.user).get("/api/me/reviews/").json()["results"] == []
