@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search load clean
+.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search bench-reviews load clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ load: $(STAMP)
 # Search benchmark: API vs engine latency (20k tutors), index vs ORM ILIKE (100k tutors).
 bench-search: $(STAMP)
 	$(PY) bench/search_bench.py $(BENCH_ARGS)
+
+# Reviews benchmark: review-to-searchable lag (200 API reviews, real worker) and the
+# public review list of a tutor with 10,000 reviews (first and deep page).
+bench-reviews: $(STAMP)
+	$(PY) bench/reviews_bench.py $(BENCH_ARGS)
 
 # Re-pin every dependency (hashes included) after editing pyproject.toml.
 lock: $(STAMP)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "web.profiles",
     "web.relations",
     "web.lessons",
+    "web.reviews",
     "indexer",
     "web.marketplace",
     "web.operations",
@@ -334,6 +335,40 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "web.marketplace.tasks.marketplace_metrics_drain_task",
             "schedule": MARKETPLACE_METRICS_DRAIN_EVERY_SECONDS,
             "options": {"expires": MARKETPLACE_METRICS_DRAIN_EVERY_SECONDS},
+        },
+    }
+)
+
+# --- Reviews (web/reviews/) --------------------------------------------------------
+# The Bayesian score the index ranks by is (C*m + sum) / (m + n): every tutor's reviews
+# plus m reviews' worth of the platform's mean rating C. m is the prior weight; C is
+# recomputed nightly from all published reviews (REVIEWS_PRIOR_MEAN until then).
+REVIEWS_PRIOR_WEIGHT = env_int("REVIEWS_PRIOR_WEIGHT", 10)
+REVIEWS_PRIOR_MEAN = env_float("REVIEWS_PRIOR_MEAN", 4.0)
+if REVIEWS_PRIOR_WEIGHT < 1 or not 1.0 <= REVIEWS_PRIOR_MEAN <= 5.0:
+    raise ImproperlyConfigured("REVIEWS_PRIOR_WEIGHT must be >= 1 and REVIEWS_PRIOR_MEAN within 1-5")
+REVIEWS_PRIOR_HOUR = env_int("REVIEWS_PRIOR_HOUR", 2)
+if not 0 <= REVIEWS_PRIOR_HOUR <= 23:
+    raise ImproperlyConfigured("REVIEWS_PRIOR_HOUR must be an hour of the day, 0-23")
+REVIEWS_RECONCILE_EVERY_SECONDS = env_float("REVIEWS_RECONCILE_EVERY_SECONDS", 3600.0)
+# New reviews per account (an hour, a day) and per client address (an hour).
+REVIEWS_CREATE_PER_USER_HOUR = env_int("REVIEWS_CREATE_PER_USER_HOUR", 10)
+REVIEWS_CREATE_PER_USER_DAY = env_int("REVIEWS_CREATE_PER_USER_DAY", 30)
+REVIEWS_CREATE_PER_ADDRESS_HOUR = env_int("REVIEWS_CREATE_PER_ADDRESS_HOUR", 60)
+
+CELERY_TASK_ROUTES.update({"web.reviews.tasks.*": {"queue": "celery"}})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "reviews-reconcile": {
+            "task": "web.reviews.tasks.reviews_reconcile_task",
+            "schedule": REVIEWS_RECONCILE_EVERY_SECONDS,
+            "options": {"expires": REVIEWS_RECONCILE_EVERY_SECONDS},
+        },
+        # Before the nightly index rebuild, so the rebuilt index has the new scores.
+        "reviews-prior-refresh": {
+            "task": "web.reviews.tasks.reviews_prior_refresh_task",
+            "schedule": crontab(hour=REVIEWS_PRIOR_HOUR, minute=30),
+            "options": {"expires": 3600},
         },
     }
 )

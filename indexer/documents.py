@@ -92,6 +92,7 @@ class TutorIndexer:
         doc["availability_windows"] = [availability_window(s["weekday"], s["start"], s["end"]) for s in slots]
         doc["available_weekdays"] = sorted({slot["weekday"] for slot in slots})
         doc["availability_utc"] = slots_ranges(slots, profile.timezone, self.reference)
+        doc["rating_score"] = float(profile.rating_score)
         doc["version"] = profile.version
         for field in HIDEABLE_FIELDS:
             if field.hidden_by is not None and not getattr(profile, field.hidden_by):

@@ -87,6 +87,9 @@ TUTOR_FIELDS: tuple[DocumentField, ...] = (
     DocumentField("timezone", {"type": "keyword"}, in_results=True, example="Europe/Kyiv"),
     DocumentField("rating", {"type": "float"}, in_results=True, example=4.9),
     DocumentField("reviews_count", {"type": "integer"}, in_results=True, example=37),
+    # The Bayesian score (C*m + sum) / (m + n) of the reviews (web/profiles/ratings.py):
+    # what `ordering=rating` and the relevance nudge rank by; results show the plain mean.
+    DocumentField("rating_score", {"type": "float"}, built=True),
     # Off by default (show_email_publicly), so the examples leave it out.
     DocumentField("email", _SHOWN_ONLY, in_results=True, hidden_by="show_email_publicly"),
     # Availability, filterable without nested documents: the weekdays with a slot, and

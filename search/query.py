@@ -18,7 +18,7 @@ from typing import Any
 
 from search.availability import AvailabilityFilter, availability_clause
 from search.fields import RESULT_FIELDS
-from search.scoring import quality_nudge, text_clause
+from search.scoring import RATING_FIELD, quality_nudge, text_clause
 
 Clause = dict[str, Any]
 
@@ -55,6 +55,8 @@ def search_terms(text: str) -> int:
     return terms
 
 
+# "Best rated" ranks by RATING_FIELD, the Bayesian score of the reviews (search/scoring.py),
+# so a 5.0 from one review does not outrank a 4.9 from two hundred.
 ORDERINGS = ("relevance", "price", "-price", "experience", "rating")
 DEFAULT_ORDERING = "rating"
 _INT_MAX = 2**31 - 1
@@ -63,14 +65,14 @@ _INT_MAX = 2**31 - 1
 # order and `search_after` neither skips nor repeats a tutor. Missing values get an
 # explicit number (not _last), so every sort value is a plain number a cursor can carry.
 SORTS: dict[str, list[Clause]] = {
-    "relevance": [{"_score": {"order": "desc"}}, {"rating": {"order": "desc", "missing": -1}}, {"id": "asc"}],
+    "relevance": [{"_score": {"order": "desc"}}, {RATING_FIELD: {"order": "desc", "missing": -1}}, {"id": "asc"}],
     "price": [{"hourly_rate": {"order": "asc", "missing": _INT_MAX}}, {"id": "asc"}],
     "-price": [{"hourly_rate": {"order": "desc", "missing": -1}}, {"id": "asc"}],
     # Most experienced first.
     "experience": [{"experience_years": {"order": "desc", "missing": -1}}, {"id": "asc"}],
     # Best rated first; among equal ratings the better-proven one.
     "rating": [
-        {"rating": {"order": "desc", "missing": -1}},
+        {RATING_FIELD: {"order": "desc", "missing": -1}},
         {"reviews_count": {"order": "desc", "missing": -1}},
         {"id": "asc"},
     ],

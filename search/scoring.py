@@ -26,8 +26,9 @@ from search.morphology import is_stopword, word_forms, words
 
 Clause = dict[str, Any]
 
-# The field the rating nudge reads (a Bayesian score field can take its place here).
-RATING_FIELD = "rating"
+# What the rating nudge and the rating sort read: the Bayesian score kept by the reviews app
+# (a tutor with few reviews is pulled toward the platform mean), not the plain mean.
+RATING_FIELD = "rating_score"
 REVIEWS_FIELD = "reviews_count"
 
 # What one query word is worth, by the field it matched in.

@@ -6,6 +6,8 @@ import factory
 import pytest
 
 from web.accounts.models import Role, User
+from web.profiles import ratings
+from web.reviews.prior import reviews_prior_default
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -61,6 +63,14 @@ class TutorProfileFactory(factory.django.DjangoModelFactory):
     hourly_rate = 400
     experience_years = 5
     timezone = "Europe/Kyiv"
+    # A tutor given a rating directly gets the aggregates reviews would have left:
+    # the sum behind the mean and the Bayesian score the index ranks by.
+    rating = 0
+    reviews_count = 0
+    rating_sum = factory.LazyAttribute(lambda p: round(float(p.rating) * p.reviews_count))
+    rating_score = factory.LazyAttribute(
+        lambda p: ratings.rating_score(p.rating_sum, p.reviews_count, reviews_prior_default())
+    )
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""Load test: students browsing the marketplace while tutors edit their profiles.
+"""Load test: students browsing the marketplace while tutors edit their profiles, and
+visitors reading tutors' reviews while demo students rewrite theirs.
 
     make load                                  # 30 users, 60 s, against http://127.0.0.1:8000
     make load LOAD_HOST=http://host:8000 LOAD_USERS=50 LOAD_TIME=120s
 
 Needs the demo data (`make run` seeds it): tutors log in as tutor@example.com and
-tutor1..tutorN@example.com with the demo password. At the end it prints p50/p95/p99
+tutor1..tutorN@example.com, reviewing students as student1..studentN@example.com, with
+the demo password. At the end it prints p50/p95/p99
 per endpoint group and the failures, and exits non-zero if more than 1% failed.
 """
 
@@ -17,6 +19,7 @@ from locust import HttpUser, between, events, task
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
 DEMO_TUTORS = int(os.environ.get("LOAD_DEMO_TUTORS", "200"))
+DEMO_STUDENTS = int(os.environ.get("LOAD_DEMO_STUDENTS", "200"))
 LIST = "/api/marketplace/tutors/"
 
 SEARCHES = ["математика", "matematyka", "maths", "physcs", "IELTS", "Łódź", "lodz", "фортепіано", "python",
@@ -114,6 +117,77 @@ class Tutor(HttpUser):
             ]
         )
         self.client.patch("/api/me/profile/", json=change, headers=self.headers, name="/api/me/profile/ [PATCH]")
+
+
+class ReviewReader(HttpUser):
+    """Anonymous visitors reading a tutor's reviews in each order, and paging on."""
+
+    weight = 2
+    wait_time = between(0.2, 1.0)
+
+    def on_start(self) -> None:
+        self.tutors: list[int] = []
+
+    @task
+    def read_reviews(self) -> None:
+        if not self.tutors:
+            response = self.client.get(LIST, params={"ordering": "rating", "page_size": 50}, name=f"{LIST} [rated]")
+            if response.status_code == 200:
+                self.tutors = [r["id"] for r in response.json()["results"] if r["reviews_count"] > 0]
+            if not self.tutors:
+                return
+        url = f"{LIST}{random.choice(self.tutors)}/reviews/"
+        params = {"ordering": random.choice(["newest", "highest", "lowest"]), "page_size": 10}
+        with self.client.get(url, params=params, name=f"{LIST}<id>/reviews/", catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+                return
+            body = response.json()
+        if body["cursor"] and random.random() < 0.5:
+            self.client.get(url, params={**params, "cursor": body["cursor"]}, name=f"{LIST}<id>/reviews/ [next]")
+
+
+class ReviewingStudent(HttpUser):
+    """A demo student rewriting a review: edits it, or deletes it and reviews the tutor
+    anew (they had a completed lesson), so reviews are posted while others read them."""
+
+    weight = 1
+    wait_time = between(1.0, 3.0)
+
+    def on_start(self) -> None:
+        student_email = f"student{random.randint(1, DEMO_STUDENTS)}@example.com"
+        response = self.client.post(
+            "/api/auth/token/", json={"email": student_email, "password": DEMO_PASSWORD}, name="/api/auth/token/"
+        )
+        token = response.json().get("access") if response.status_code == 200 else None
+        self.headers = {"Authorization": f"Bearer {token}"} if token else None
+        self.email = student_email
+
+    @task
+    def rewrite_review(self) -> None:
+        if not self.headers:
+            return
+        response = self.client.get("/api/me/reviews/", headers=self.headers, name="/api/me/reviews/")
+        reviews = response.json()["results"] if response.status_code == 200 else []
+        if not reviews:
+            return
+        review = random.choice(reviews)
+        if random.random() < 0.5:
+            self.client.patch(f"/api/reviews/{review['id']}/", json={"rating": random.randint(1, 5)},
+                              headers=self.headers, name="/api/reviews/<id>/ [PATCH]")
+            return
+        self.client.delete(f"/api/reviews/{review['id']}/", headers=self.headers, name="/api/reviews/<id>/ [DELETE]")
+        with self.client.post(
+            f"/api/tutors/{review['tutor_id']}/reviews/",
+            json={"rating": random.randint(1, 5), "text": "Rewritten during a load test."},
+            headers=self.headers, name="/api/tutors/<id>/reviews/ [POST]", catch_response=True,
+        ) as response:
+            # The per-account and per-address limits on new reviews answer 429 by design
+            # (start the stack with higher REVIEWS_CREATE_* limits to post without them).
+            if response.status_code in (201, 429):
+                response.success()
+            else:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
 
 
 def _row(name: str, entry) -> str:

@@ -79,7 +79,7 @@ def test_body_combines_filters_and_text_with_a_quality_nudge() -> None:
     body = tutor_search_body(query, size=10, search_after=[1.5, 4.0, 7])
     main = body["query"]["bool"]
     assert main["must"] == [q.text_clause("алгебра")]
-    # The nudge: optional constant-score bands on rating and reviews, no scripts.
+    # The nudge: optional constant-score bands on the rating score and reviews, no scripts.
     bands = [clause["constant_score"] for clause in main["should"]]
     assert {next(iter(band["filter"]["range"])) for band in bands} == {"rating", "reviews_count"}
     assert all(0 < band["boost"] < 0.1 for band in bands)

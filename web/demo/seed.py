@@ -32,6 +32,7 @@ from search.tutors import tutor_search
 from web.accounts.models import Role, User
 from web.activity.models import ActivityLog
 from web.demo import vocabulary
+from web.demo.reviews import create_demo_reviews, demo_lesson_for_review
 from web.profiles.models import AvailabilitySlot, Subject, TutorProfile
 
 log = logging.getLogger("mash.demo")
@@ -62,6 +63,7 @@ class SeedReport:
     students_created: int = 0
     slots_created: int = 0
     events_created: int = 0
+    reviews_created: int = 0
     index: dict[str, Any] = field(default_factory=dict)
     demo_search: dict[str, Any] = field(default_factory=dict)
 
@@ -100,7 +102,6 @@ def tutor_attributes(seed: int, number: int, subjects: list[str]) -> dict[str, A
     headlines = vocabulary.HEADLINES.get(chosen[0], vocabulary.HEADLINES["math"])
     headline = rng.choice(headlines[nationality]).format(city=city)
     bio = " ".join(rng.sample(vocabulary.BIOS[nationality], k=2)).format(years=years or 1, city=city)
-    reviewed = rng.random() < 0.6
     return {
         "full_name": _name(rng, nationality),
         "timezone": vocabulary.TIMEZONES[nationality],
@@ -121,8 +122,6 @@ def tutor_attributes(seed: int, number: int, subjects: list[str]) -> dict[str, A
             "show_certifications_publicly": rng.random() >= 0.05,
             "show_subjects_publicly": rng.random() >= 0.03,
             "show_bio_publicly": rng.random() >= 0.1,
-            "rating": round(rng.uniform(3.0, 5.0), 1) if reviewed else 0,
-            "reviews_count": rng.randint(1, 150) if reviewed else 0,
         },
         "slots": [
             (weekday, hour, hour + rng.randint(1, 3))
@@ -218,8 +217,6 @@ def _demo_tutor_profile(user: User) -> None:
             "hourly_rate": 420,
             "experience_years": 9,
             "timezone": "Europe/Warsaw",
-            "rating": 4.8,
-            "reviews_count": 27,
         },
     )
     if created:
@@ -296,9 +293,9 @@ def seed_demo(
     seed: int = DEFAULT_SEED,
     index: bool = True,
 ) -> SeedReport:
-    """Create the demo accounts, `tutors` generated tutors, `students` students and 50
-    activity events, whichever do not exist yet; then rebuild the index (if anything
-    was created) and run a demo search."""
+    """Create the demo accounts, `tutors` generated tutors, `students` students, 50
+    activity events and the demo reviews (on completed lessons), whichever do not exist
+    yet; then rebuild the index (if anything was created) and run a demo search."""
     report = SeedReport()
     # One hash for everyone: hashing per user would take minutes at 100k users.
     password_hash = make_password(DEMO_PASSWORD)
@@ -312,8 +309,16 @@ def seed_demo(
     _create_tutors(tutors, seed, password_hash, report)
     _create_students(students, seed, password_hash, report)
     _create_events(student, tutor, seed, report)
+    # Ratings come from reviews on completed lessons, never from made-up numbers.
+    report.reviews_created = create_demo_reviews(
+        seed=seed,
+        tutor_emails={n: tutor_email(n) for n in range(1, tutors + 1)},
+        student_emails={n: student_email(n) for n in range(1, students + 1)},
+        demo_tutor=tutor,
+    )
+    demo_lesson_for_review(student, tutor)
     if index:
-        _index_and_demo_search(report, rebuild_index=report.users_created > 0)
+        _index_and_demo_search(report, rebuild_index=report.users_created > 0 or report.reviews_created > 0)
     return report
 
 

@@ -39,6 +39,10 @@ class Subject(models.Model):
         return self.slug
 
 
+def empty_histogram() -> list[int]:
+    return [0, 0, 0, 0, 0]
+
+
 class TutorProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="tutor_profile"
@@ -64,9 +68,15 @@ class TutorProfile(models.Model):
     show_subjects_publicly = models.BooleanField(default=True)
     show_bio_publicly = models.BooleanField(default=True)
 
-    # Maintained from reviews.
+    # Maintained from published reviews (web.reviews), incrementally under this row's
+    # lock, through web.profiles.ratings: the mean (2 decimals), the count, the running
+    # sum and the 1-5 star histogram (index 0 counts the one-star reviews).
     rating = models.DecimalField(max_digits=3, decimal_places=2, default=0)
     reviews_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveBigIntegerField(default=0)
+    rating_histogram = ArrayField(models.PositiveIntegerField(), size=5, default=empty_histogram)
+    # The Bayesian score (C*m + sum) / (m + count) the index ranks by (not shown).
+    rating_score = models.DecimalField(max_digits=5, decimal_places=4, default=0)
 
     # Increases on every change of anything that appears in the public profile; the
     # index writes documents with it as an external version, so it must only grow.
