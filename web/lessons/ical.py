@@ -10,7 +10,7 @@ every client shows in its own zone.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -57,7 +57,7 @@ def _calendar(name: str) -> Calendar:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     # How often subscribed clients should poll (Apple, Outlook; Google polls on its own).
-    calendar.add("refresh-interval", "PT1H", parameters={"VALUE": "DURATION"})
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     return calendar
 
