@@ -90,7 +90,10 @@ def idempotent(*, user_id: int, key: str | None, fingerprint: str, run: Callable
             outcome = Outcome(exc.status, error_body(exc.code, exc.message, exc.fields))
         record.status_code, record.response = outcome.status, outcome.body
         record.save(update_fields=["status_code", "response", "fingerprint", "created_at"])
-    return outcome
+        # As stored (jsonb orders keys its own way), so the first answer and every replay
+        # are the same bytes.
+        record.refresh_from_db(fields=["response"])
+    return Outcome(outcome.status, record.response)
 
 
 def idempotency_purge(*, now: Any = None) -> int:

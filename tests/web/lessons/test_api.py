@@ -323,7 +323,8 @@ def test_my_lessons_serve_at_most_500_and_continue_with_the_cursor(pair, auth_cl
     starts = [item["utc_start"] for item in first["results"] + second["results"]]
     assert starts == sorted(starts) and len(set(starts)) == 620
     # A cursor of other filters is refused.
-    assert client.get("/api/lessons/my/", {**params, "status": "scheduled", "cursor": first["cursor"]}).status_code == 400
+    other_filters = {**params, "status": "scheduled", "cursor": first["cursor"]}
+    assert client.get("/api/lessons/my/", other_filters).status_code == 400
 
 
 def test_a_lesson_across_the_range_edge_is_in_the_range_it_overlaps(pair, auth_client) -> None:
