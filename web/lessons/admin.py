@@ -24,7 +24,7 @@ class _ReadOnly(admin.ModelAdmin):
 class LessonChangeInline(admin.TabularInline):
     model = LessonChange
     extra = 0
-    fields = ["created_at", "kind", "actor", "old_start", "new_start", "old_status", "new_status", "reason"]
+    fields = ("created_at", "kind", "actor", "old_start", "new_start", "old_status", "new_status", "reason")
     readonly_fields = fields
     can_delete = False
 

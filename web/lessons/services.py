@@ -123,13 +123,10 @@ def _overlap_conflict(name: str, *, actor: User, tutor_id: int, student_id: int,
     is one of the caller's own (someone else's lesson is not the caller's to see)."""
     message = OVERLAP_MESSAGES[name]
     person = Q(tutor_id=tutor_id) if name == "lesson_tutor_no_overlap" else Q(student_id=student_id)
-    clash = (
-        Lesson.objects.filter(person, status=LessonStatus.SCHEDULED, start__lt=span.end, end__gt=span.start)
-        .filter(Q(tutor_id=actor.pk) | Q(student_id=actor.pk))
-        .exclude(pk=exclude)
-        .order_by("start")
-        .first()
-    )
+    candidates = Lesson.objects.filter(person, status=LessonStatus.SCHEDULED, start__lt=span.end, end__gt=span.start)
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude)
+    clash = candidates.filter(Q(tutor_id=actor.pk) | Q(student_id=actor.pk)).order_by("start").first()
     fields = {"start": [message]}
     if clash is not None:
         message = (
