@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -216,6 +217,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100, help="month calendar requests")
     parser.add_argument("--bookings", type=int, default=BOOKINGS_EACH, help="bookings per client")
     args = parser.parse_args()
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")  # the in-process client's host
     stack = start_stack("lessons")
     try:
         hot, first_day = ensure_data()

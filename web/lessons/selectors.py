@@ -26,6 +26,9 @@ FEED_AHEAD = timedelta(days=365)
 FEED_CANCELLED_FOR = timedelta(days=30)
 
 
+_LESSON_FIELDS = [field.name for field in Lesson._meta.concrete_fields]
+
+
 def lesson_of(user: User, lesson_id: int) -> Lesson:
     """The caller's lesson (as tutor or student); anyone else's is NotFound."""
     lesson = (
@@ -82,8 +85,11 @@ def lessons_in_range(
     )
     # `start` bounds make it an index range scan; a lesson lasts at most MAX_DURATION,
     # so one that overlaps `lower` starts after `lower - MAX_DURATION`.
-    queryset: QuerySet[Lesson] = Lesson.objects.select_related("tutor", "student").filter(
-        who, start__gte=lower - MAX_DURATION, start__lt=upper, end__gt=lower
+    queryset: QuerySet[Lesson] = (
+        Lesson.objects.select_related("tutor", "student")
+        # Of the people only what a calendar shows: a month may hold 500 lessons.
+        .only(*_LESSON_FIELDS, "tutor__full_name", "student__full_name")
+        .filter(who, start__gte=lower - MAX_DURATION, start__lt=upper, end__gt=lower)
     )
     if status:
         queryset = queryset.filter(status=status)
