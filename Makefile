@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search bench-reviews load clean
+.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search bench-reviews bench-lessons load load-lessons clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ load: $(STAMP)
 	$(PY) -m locust -f tests/load/locustfile.py --headless --only-summary \
 		-u $(LOAD_USERS) -r 10 -t $(LOAD_TIME) -H $(LOAD_HOST)
 
+# Lessons under load (`make run` first): tutors and students booking, rescheduling,
+# cancelling and reading calendars and feeds.
+load-lessons: $(STAMP)
+	$(PY) -m locust -f tests/load/lessons_locustfile.py --headless --only-summary \
+		-u $(or $(LOAD_LESSON_USERS),20) -r 10 -t $(LOAD_TIME) -H $(LOAD_HOST)
+
 # Search benchmark: API vs engine latency (20k tutors), index vs ORM ILIKE (100k tutors).
 bench-search: $(STAMP)
 	$(PY) bench/search_bench.py $(BENCH_ARGS)
@@ -51,6 +57,11 @@ bench-search: $(STAMP)
 # public review list of a tutor with 10,000 reviews (first and deep page).
 bench-reviews: $(STAMP)
 	$(PY) bench/reviews_bench.py $(BENCH_ARGS)
+
+# Lessons benchmark: a month calendar among 1,000,000 lessons (p50/p95, SQL count) and
+# booking p95 under 20 concurrent clients.
+bench-lessons: $(STAMP)
+	$(PY) bench/lessons_bench.py $(BENCH_ARGS)
 
 # Re-pin every dependency (hashes included) after editing pyproject.toml.
 lock: $(STAMP)

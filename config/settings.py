@@ -321,6 +321,26 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# --- Lessons (web/lessons/) ------------------------------------------------------
+LESSONS_COMPLETE_EVERY_SECONDS = env_float("LESSONS_COMPLETE_EVERY_SECONDS", 60.0)
+LESSONS_IDEMPOTENCY_PURGE_EVERY_SECONDS = env_float("LESSONS_IDEMPOTENCY_PURGE_EVERY_SECONDS", 3600.0)
+
+CELERY_TASK_ROUTES.update({"web.lessons.tasks.*": {"queue": "celery"}})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "lessons-complete": {
+            "task": "web.lessons.tasks.lessons_complete_task",
+            "schedule": LESSONS_COMPLETE_EVERY_SECONDS,
+            "options": {"expires": LESSONS_COMPLETE_EVERY_SECONDS},
+        },
+        "lessons-idempotency-purge": {
+            "task": "web.lessons.tasks.lessons_idempotency_purge_task",
+            "schedule": LESSONS_IDEMPOTENCY_PURGE_EVERY_SECONDS,
+            "options": {"expires": LESSONS_IDEMPOTENCY_PURGE_EVERY_SECONDS},
+        },
+    }
+)
+
 # --- Marketplace (web/marketplace/) ----------------------------------------------
 # After this many consecutive search failures, searches fail fast (503) for the reset
 # period, then one probe request decides whether the cluster is back.

@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("web.activity.urls")),
     path("", include("web.profiles.urls")),
     path("", include("web.marketplace.urls")),
+    path("", include("web.lessons.urls")),
     path("", include("web.reviews.urls")),
     # Built once per process and format (about 25 ms each time otherwise, for anyone).
     path("schema/", cache_page(3600)(SpectacularAPIView.as_view()), name="schema"),

@@ -32,6 +32,7 @@ from search.tutors import tutor_search
 from web.accounts.models import Role, User
 from web.activity.models import ActivityLog
 from web.demo import vocabulary
+from web.demo.lessons import seed_lessons
 from web.demo.reviews import create_demo_reviews, demo_lesson_for_review
 from web.profiles.models import AvailabilitySlot, Subject, TutorProfile
 
@@ -63,6 +64,7 @@ class SeedReport:
     students_created: int = 0
     slots_created: int = 0
     events_created: int = 0
+    lessons_created: int = 0
     reviews_created: int = 0
     index: dict[str, Any] = field(default_factory=dict)
     demo_search: dict[str, Any] = field(default_factory=dict)
@@ -309,6 +311,11 @@ def seed_demo(
     _create_tutors(tutors, seed, password_hash, report)
     _create_students(students, seed, password_hash, report)
     _create_events(student, tutor, seed, report)
+    report.lessons_created = seed_lessons(
+        demo_tutor=tutor, demo_student=student,
+        tutor_emails=[tutor_email(n) for n in range(1, min(tutors, students) + 1)],
+        student_emails=[student_email(n) for n in range(1, min(tutors, students) + 1)],
+    )
     # Ratings come from reviews on completed lessons, never from made-up numbers.
     report.reviews_created = create_demo_reviews(
         seed=seed,

@@ -114,3 +114,43 @@ class LessonChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lesson_id}: {self.kind}"
+
+
+class CalendarToken(models.Model):
+    """The secret of a person's calendar feed URL. Only its SHA-256 is stored, so a
+    database dump cannot subscribe to anyone's calendar; rotating replaces the hash,
+    which revokes the old URL at once."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="calendar_token")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"CalendarToken({self.user_id})"
+
+
+IDEMPOTENCY_KEY_MAX = 255
+
+
+class IdempotencyRecord(models.Model):
+    """A request made with an `Idempotency-Key` and the response it got (Stripe's design).
+
+    One row per (user, key): the unique constraint makes concurrent first requests wait
+    for the one that inserted the row, which then finds the stored response. Kept 24 h.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX)
+    # SHA-256 of the method, path and canonical JSON body.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_one_per_user_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"IdempotencyRecord({self.user_id}, {self.key})"
