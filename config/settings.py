@@ -313,6 +313,21 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# --- Relations (web/relations/) -------------------------------------------------
+# Pending requests and invitations expire 14 days after their last send; this job marks them.
+RELATIONS_EXPIRE_EVERY_SECONDS = env_float("RELATIONS_EXPIRE_EVERY_SECONDS", 300.0)
+
+CELERY_TASK_ROUTES.update({"web.relations.tasks.*": {"queue": "activity"}})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "relations-expire": {
+            "task": "web.relations.tasks.relations_expire_task",
+            "schedule": RELATIONS_EXPIRE_EVERY_SECONDS,
+            "options": {"expires": RELATIONS_EXPIRE_EVERY_SECONDS},
+        },
+    }
+)
+
 # --- Marketplace (web/marketplace/) ----------------------------------------------
 # After this many consecutive search failures, searches fail fast (503) for the reset
 # period, then one probe request decides whether the cluster is back.

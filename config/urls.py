@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("web.accounts.urls")),
     path("", include("web.activity.urls")),
     path("", include("web.profiles.urls")),
+    path("", include("web.relations.urls")),
     path("", include("web.marketplace.urls")),
     # Built once per process and format (about 25 ms each time otherwise, for anyone).
     path("schema/", cache_page(3600)(SpectacularAPIView.as_view()), name="schema"),

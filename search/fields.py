@@ -81,6 +81,8 @@ TUTOR_FIELDS: tuple[DocumentField, ...] = (
     DocumentField("timezone", {"type": "keyword"}, in_results=True, example="Europe/Kyiv"),
     DocumentField("rating", {"type": "float"}, in_results=True, example=4.9),
     DocumentField("reviews_count", {"type": "integer"}, in_results=True, example=37),
+    # Students with an active relation to the tutor (kept by the relations app).
+    DocumentField("active_students", {"type": "integer"}, in_results=True, example=6),
     # Off by default (show_email_publicly), so the examples leave it out.
     DocumentField("email", _SHOWN_ONLY, in_results=True, hidden_by="show_email_publicly"),
     # Availability, filterable without nested documents: the weekdays with a slot, and

@@ -67,6 +67,9 @@ class TutorProfile(models.Model):
     # Maintained from reviews.
     rating = models.DecimalField(max_digits=3, decimal_places=2, default=0)
     reviews_count = models.PositiveIntegerField(default=0)
+    # Maintained by relations: students with an active relation to this tutor, changed in
+    # the transaction that activates or ends one.
+    active_students = models.PositiveIntegerField(default=0)
 
     # Increases on every change of anything that appears in the public profile; the
     # index writes documents with it as an external version, so it must only grow.
