@@ -32,6 +32,7 @@ from search.tutors import tutor_search
 from web.accounts.models import Role, User
 from web.activity.models import ActivityLog
 from web.demo import vocabulary
+from web.demo.relations import seed_relations
 from web.profiles.models import AvailabilitySlot, Subject, TutorProfile
 
 log = logging.getLogger("mash.demo")
@@ -62,6 +63,7 @@ class SeedReport:
     students_created: int = 0
     slots_created: int = 0
     events_created: int = 0
+    relations_created: int = 0
     index: dict[str, Any] = field(default_factory=dict)
     demo_search: dict[str, Any] = field(default_factory=dict)
 
@@ -312,8 +314,9 @@ def seed_demo(
     _create_tutors(tutors, seed, password_hash, report)
     _create_students(students, seed, password_hash, report)
     _create_events(student, tutor, seed, report)
+    report.relations_created = seed_relations(tutor=tutor, student=student, seed=seed)
     if index:
-        _index_and_demo_search(report, rebuild_index=report.users_created > 0)
+        _index_and_demo_search(report, rebuild_index=report.users_created > 0 or report.relations_created > 0)
     return report
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -58,8 +59,8 @@ def test_accept_racing_cancel_has_one_winner() -> None:
         tutor, ann = TutorProfileFactory().user, StudentFactory()
         relation = services.relation_request(student=ann, tutor_id=tutor.pk)
         accept, cancel = _race([
-            lambda: services.relation_accept(actor=tutor, relation_id=relation.pk),
-            lambda: services.relation_cancel(actor=ann, relation_id=relation.pk),
+            partial(services.relation_accept, actor=tutor, relation_id=relation.pk),
+            partial(services.relation_cancel, actor=ann, relation_id=relation.pk),
         ])
         relation.refresh_from_db()
         outcomes = [isinstance(accept, Relation), isinstance(cancel, Relation)]
@@ -78,8 +79,8 @@ def test_two_tutors_accepting_the_same_student_at_once_leave_one_active_relation
             services.relation_request(student=ann, tutor_id=TutorProfileFactory().user.pk) for _ in range(2)
         )
         results = _race([
-            lambda: services.relation_accept(actor=first.tutor, relation_id=first.pk),
-            lambda: services.relation_accept(actor=second.tutor, relation_id=second.pk),
+            partial(services.relation_accept, actor=first.tutor, relation_id=first.pk),
+            partial(services.relation_accept, actor=second.tutor, relation_id=second.pk),
         ])
         assert Relation.objects.filter(student=ann, status=RelationStatus.ACTIVE).count() == 1
         failures = [r for r in results if not isinstance(r, Relation)]

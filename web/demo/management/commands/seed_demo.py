@@ -31,7 +31,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"seed_demo: {report.users_created} users created ({report.tutors_created} tutors, "
             f"{report.students_created} students, {report.slots_created} availability slots, "
-            f"{report.events_created} activity events)"
+            f"{report.events_created} activity events, {report.relations_created} relations)"
         )
         if report.index:
             self.stdout.write(f"seed_demo: index {json.dumps(report.index, ensure_ascii=False)}")
