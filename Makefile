@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search load clean
+.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search bench-relations load clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ load: $(STAMP)
 # Search benchmark: API vs engine latency (20k tutors), index vs ORM ILIKE (100k tutors).
 bench-search: $(STAMP)
 	$(PY) bench/search_bench.py $(BENCH_ARGS)
+
+# Relations dashboard benchmark: one tutor with 10k relations and 50k log rows, first page vs page 200.
+bench-relations: $(STAMP)
+	$(PY) bench/relations_bench.py $(BENCH_ARGS)
 
 # Re-pin every dependency (hashes included) after editing pyproject.toml.
 lock: $(STAMP)
