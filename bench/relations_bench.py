@@ -16,13 +16,14 @@ import argparse
 import statistics
 import time
 from datetime import timedelta
+from typing import Any
 
 from _stack import percentile, start_stack
 
 PAGE_SIZE = 50  # page 200 at 50 a page is the 10,000th relation
 
 
-def seed(relations: int, log_rows: int) -> tuple[object, object]:
+def seed(relations: int, log_rows: int) -> Any:
     # Imported here: Django models and settings can load only after django.setup() in start_stack().
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
@@ -33,11 +34,11 @@ def seed(relations: int, log_rows: int) -> tuple[object, object]:
 
     tutor = User.objects.filter(email="bench-dashboard-tutor@example.com").first()
     if tutor is not None and Relation.objects.filter(tutor=tutor).count() >= relations:
-        return tutor, TutorProfile.objects.get(pk=tutor.pk)
+        return tutor
     password = make_password("bench-password")
     tutor = User.objects.create(email="bench-dashboard-tutor@example.com", full_name="Bench Tutor",
                                 role=Role.TUTOR, password=password)
-    profile = TutorProfile.objects.create(user=tutor, headline="Bench", subjects=["math"], hourly_rate=400)
+    TutorProfile.objects.create(user=tutor, headline="Bench", subjects=["math"], hourly_rate=400)
     students = User.objects.bulk_create(
         (User(email=f"bench-student-{n}@example.com", full_name=f"Student Number{n}", role=Role.STUDENT,
               password=password) for n in range(relations)),
@@ -67,7 +68,7 @@ def seed(relations: int, log_rows: int) -> tuple[object, object]:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE relations_relation; ANALYZE relations_relationstatuslog; ANALYZE accounts_user")
-    return tutor, profile
+    return tutor
 
 
 def measure(client, url: str, params: dict, repeat: int) -> dict[str, float]:
@@ -104,7 +105,7 @@ def main() -> None:
         from web.relations.models import Relation, RelationStatusLog
 
         started = time.perf_counter()
-        tutor, _ = seed(args.relations, args.log_rows)
+        tutor = seed(args.relations, args.log_rows)
         print(f"seeded {Relation.objects.filter(tutor=tutor).count()} relations and "
               f"{RelationStatusLog.objects.filter(tutor=tutor).count()} log rows in "
               f"{time.perf_counter() - started:.1f} s")

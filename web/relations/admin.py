@@ -11,7 +11,7 @@ class StatusLogInline(admin.TabularInline):
 
     model = RelationStatusLog
     fields = ["timestamp", "prev_status", "new_status", "actor", "metadata"]
-    readonly_fields = fields
+    readonly_fields = ["timestamp", "prev_status", "new_status", "actor", "metadata"]
     extra = 0
     can_delete = False
     ordering = ["-timestamp", "-id"]

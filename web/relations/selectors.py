@@ -25,7 +25,7 @@ COUNTED = (
 
 def relation_counters(tutor: Any) -> dict[str, int]:
     """The tutor's relations per status, in one query (one index-only scan of the tutor's range)."""
-    aggregates = {status: Count("pk", filter=Q(status=status)) for status in COUNTED}
+    aggregates = {str(status): Count("pk", filter=Q(status=status)) for status in COUNTED}
     return Relation.objects.filter(tutor=tutor).aggregate(**aggregates)
 
 
