@@ -206,6 +206,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # One component per domain enum, named after it (several lists filter on a `status`).
+    "ENUM_NAME_OVERRIDES": {
+        "RelationStatusEnum": "web.relations.models.RelationStatus",
+        "RelationInitiatorEnum": "web.relations.models.Initiator",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_relations_cover_every_state_and_are_made_once() -> None:
-    first = seed_demo(tutors=60, students=40, index=False)
+    first = seed_demo(tutors=60, students=80, index=False)
     assert first.relations_created > 60
     tutor_relations = Relation.objects.filter(tutor__email=DEMO_TUTOR_EMAIL)
     assert set(tutor_relations.values_list("status", flat=True)) == set(RelationStatus.values)
@@ -36,5 +36,5 @@ def test_demo_relations_cover_every_state_and_are_made_once() -> None:
     assert counted.filter(active_students__gt=0).count() > 10
 
     total = Relation.objects.count()
-    again = seed_demo(tutors=60, students=40, index=False)
+    again = seed_demo(tutors=60, students=80, index=False)
     assert again.relations_created == 0 and Relation.objects.count() == total
