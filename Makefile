@@ -39,9 +39,11 @@ bench-index: $(STAMP)
 LOAD_HOST ?= http://127.0.0.1:8000
 LOAD_USERS ?= 30
 LOAD_TIME ?= 60s
+# Only some user classes, e.g. LOAD_CLASSES="RelationsTutor RelationsStudent"; all when empty.
+LOAD_CLASSES ?=
 load: $(STAMP)
 	$(PY) -m locust -f tests/load/locustfile.py --headless --only-summary \
-		-u $(LOAD_USERS) -r 10 -t $(LOAD_TIME) -H $(LOAD_HOST)
+		-u $(LOAD_USERS) -r 10 -t $(LOAD_TIME) -H $(LOAD_HOST) $(LOAD_CLASSES)
 
 # Search benchmark: API vs engine latency (20k tutors), index vs ORM ILIKE (100k tutors).
 bench-search: $(STAMP)

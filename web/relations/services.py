@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from psycopg.errors import DeadlockDetected
 
 from web.accounts.models import Role, User
 from web.activity.events import activity_log, event_fields
@@ -311,12 +312,11 @@ def relation_invitations_attach(user: User) -> int:
 # --- transitions ---------------------------------------------------------------------------
 
 
-def _do_accept(actor: User, relation: Relation, batch_id: str | None) -> Relation:
+def _do_accept(actor: User, relation: Relation, batch_id: str | None, counts: Counter[int]) -> Relation:
     _check_receiver(actor, relation, "accept")
     if relation.status != RelationStatus.PENDING:
         raise _refuse(relation, relation.status, "accepted", RelationStatus.ACTIVE)
     now = timezone.now()
-    counts: Counter[int] = Counter()
     # One active tutor per student: the student's other active relation ends here, in
     # this transaction. Locked, so it cannot end twice or change under us.
     others = list(
@@ -333,7 +333,6 @@ def _do_accept(actor: User, relation: Relation, batch_id: str | None) -> Relatio
     _log(relation, RelationStatus.PENDING, RelationStatus.ACTIVE, actor, _request_metadata("accepted", batch_id))
     _event(actor, "relation.accepted", relation, {"batch_id": batch_id} if batch_id else {})
     counts[relation.tutor_id] += 1
-    profile_active_students_add(dict(counts))
     sender = _other_party(actor, relation)
     if sender is not None:
         mail_to_user(sender, "relation_accepted", key=f"relation.{relation.pk}.accepted",
@@ -341,7 +340,9 @@ def _do_accept(actor: User, relation: Relation, batch_id: str | None) -> Relatio
     return relation
 
 
-def _do_decline(actor: User, relation: Relation, batch_id: str | None, reason: str = "declined") -> Relation:
+def _do_decline(
+    actor: User, relation: Relation, batch_id: str | None, counts: Counter[int], reason: str = "declined"
+) -> Relation:
     _check_receiver(actor, relation, "decline")
     if relation.status != RelationStatus.PENDING:
         raise _refuse(relation, relation.status, "declined", RelationStatus.ARCHIVED)
@@ -355,7 +356,9 @@ def _do_decline(actor: User, relation: Relation, batch_id: str | None, reason: s
     return relation
 
 
-def _do_cancel(actor: User, relation: Relation, batch_id: str | None, reason: str = "cancelled") -> Relation:
+def _do_cancel(
+    actor: User, relation: Relation, batch_id: str | None, counts: Counter[int], reason: str = "cancelled"
+) -> Relation:
     _check_sender(actor, relation, "cancel")
     if relation.status != RelationStatus.PENDING:
         raise _refuse(relation, relation.status, "cancelled", RelationStatus.CANCELLED)
@@ -365,55 +368,63 @@ def _do_cancel(actor: User, relation: Relation, batch_id: str | None, reason: st
     return relation
 
 
-def _do_end(actor: User, relation: Relation, batch_id: str | None) -> Relation:
+def _do_end(actor: User, relation: Relation, batch_id: str | None, counts: Counter[int]) -> Relation:
     if relation.status != RelationStatus.ACTIVE:
         raise _refuse(relation, relation.status, "ended", RelationStatus.ARCHIVED)
     _update_status(relation, to=RelationStatus.ARCHIVED, verb="ended")
     _log(relation, RelationStatus.ACTIVE, RelationStatus.ARCHIVED, actor, _request_metadata("ended", batch_id))
     _event(actor, "relation.archived", relation, {"reason": "ended", **({"batch_id": batch_id} if batch_id else {})})
-    profile_active_students_add({relation.tutor_id: -1})
+    counts[relation.tutor_id] -= 1
     return relation
 
 
-def _do_archive(actor: User, relation: Relation, batch_id: str | None) -> Relation:
+def _do_archive(actor: User, relation: Relation, batch_id: str | None, counts: Counter[int]) -> Relation:
     """The tutor's "archive": end an active relation, decline a request, withdraw an invitation."""
     if relation.status == RelationStatus.PENDING:
         if relation.initiated_by == _side(actor):
-            return _do_cancel(actor, relation, batch_id, reason="archived")
-        return _do_decline(actor, relation, batch_id, reason="archived")
-    return _do_end(actor, relation, batch_id)
+            return _do_cancel(actor, relation, batch_id, counts, reason="archived")
+        return _do_decline(actor, relation, batch_id, counts, reason="archived")
+    return _do_end(actor, relation, batch_id, counts)
+
+
+def _single(do: Callable[..., Relation], actor: User, relation_id: int) -> Relation:
+    """One transition, then the tutors' `active_students` it changed (last, in id order)."""
+    counts: Counter[int] = Counter()
+    relation = do(actor, _relation_of(actor, relation_id), None, counts)
+    profile_active_students_add(dict(counts))
+    return relation
 
 
 @transaction.atomic
 def relation_accept(*, actor: User, relation_id: int) -> Relation:
     """Accept a pending request (tutor) or invitation (student): it becomes active, and the
     student's other active relation is archived in the same transaction."""
-    return _do_accept(actor, _relation_of(actor, relation_id), None)
+    return _single(_do_accept, actor, relation_id)
 
 
 @transaction.atomic
 def relation_decline(*, actor: User, relation_id: int) -> Relation:
     """Decline a pending request or invitation addressed to the actor (-> archived)."""
-    return _do_decline(actor, _relation_of(actor, relation_id), None)
+    return _single(_do_decline, actor, relation_id)
 
 
 @transaction.atomic
 def relation_cancel(*, actor: User, relation_id: int) -> Relation:
     """Withdraw the actor's own pending request or invitation (-> cancelled)."""
-    return _do_cancel(actor, _relation_of(actor, relation_id), None)
+    return _single(_do_cancel, actor, relation_id)
 
 
 @transaction.atomic
 def relation_end(*, actor: User, relation_id: int) -> Relation:
     """End an active relation, from either side (-> archived)."""
-    return _do_end(actor, _relation_of(actor, relation_id), None)
+    return _single(_do_end, actor, relation_id)
 
 
 @transaction.atomic
 def relation_archive(*, actor: User, relation_id: int) -> Relation:
     """The tutor dashboard's archive: ends an active relation, declines a request,
     withdraws an invitation."""
-    return _do_archive(actor, _relation_of(actor, relation_id), None)
+    return _single(_do_archive, actor, relation_id)
 
 
 @transaction.atomic
@@ -481,20 +492,31 @@ def relations_batch(*, tutor: User, action: str, ids: Iterable[int]) -> BatchRes
     relations = {
         r.pk: r for r in Relation.objects.select_related("tutor", "student").filter(tutor=tutor, pk__in=ids)
     }
+    # The tutors' active_students change once, at the end, in id order: the batch takes no
+    # profile row lock while it still takes relation row locks, as a single transition does.
+    counts: Counter[int] = Counter()
     for relation_id in ids:
         relation = relations.get(relation_id)
         if relation is None:
             result.failed.append({"id": relation_id, "error": "not found"})
             continue
+        item: Counter[int] = Counter()
         try:
             with transaction.atomic():
-                do(tutor, relation, result.batch_id)
+                do(tutor, relation, result.batch_id, item)
         except RelationConflict as exc:
             result.failed.append({"id": relation_id, "error": exc.short})
-        except (Conflict, PermissionDenied, RateLimited) as exc:
+        except (Conflict, PermissionDenied) as exc:
             result.failed.append({"id": relation_id, "error": exc.message})
+        except OperationalError as exc:
+            # A deadlock with another batch: this id is rolled back to its savepoint alone.
+            if not isinstance(exc.__cause__, DeadlockDetected):
+                raise
+            result.failed.append({"id": relation_id, "error": "busy, retry"})
         else:
             result.processed.append(relation_id)
+            counts.update(item)
+    profile_active_students_add(dict(counts))
     return result
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.factories import StudentFactory, TutorFactory, TutorProfileFactory
 from web.accounts.models import User
+from web.profiles.models import TutorProfile
 from web.relations import services
 from web.relations.models import Initiator, Relation, RelationStatus, RelationStatusLog
 
@@ -238,6 +239,8 @@ def test_batch_accept_gives_the_exact_split_and_shares_a_batch_id(auth_client, m
     ]
     previous.refresh_from_db()
     assert previous.status == RelationStatus.ARCHIVED
+    # Counted once per processed id (the fixture's rows started at 0); failed ids count nothing.
+    assert TutorProfile.objects.get(pk=tutor.pk).active_students == 3
     batch_logs = RelationStatusLog.objects.filter(metadata__batch_id=body["batch_id"])
     assert sorted(batch_logs.values_list("relation_id", "new_status")) == sorted(
         [(valid[0].pk, "active"), (valid[1].pk, "active"), (elsewhere.pk, "active"), (previous.pk, "archived")])
