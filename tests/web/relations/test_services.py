@@ -310,3 +310,14 @@ def test_a_tutor_registering_with_an_invited_address_gets_nothing() -> None:
     user_register(email="both@example.com", password="a-long-passphrase-1", full_name="T", role="tutor")
     relation.refresh_from_db()
     assert relation.student_id is None
+
+
+def test_the_expiry_job_is_scheduled_to_expire_at_its_interval(settings, make_relation) -> None:
+    from web.relations.tasks import relations_expire_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["relations-expire"]
+    assert entry["task"] == relations_expire_task.name
+    assert entry["options"]["expires"] == entry["schedule"] > 0
+    assert settings.CELERY_TASK_ROUTES["web.relations.tasks.*"] == {"queue": "activity"}
+    make_relation(TutorProfileFactory().user, StudentFactory(), expires_at=timezone.now() - timedelta(hours=1))
+    assert relations_expire_task.apply().get() == 1
