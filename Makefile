@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search bench-reviews bench-lessons load load-lessons clean
+.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search bench-relations bench-reviews bench-lessons load load-lessons clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,9 +39,11 @@ bench-index: $(STAMP)
 LOAD_HOST ?= http://127.0.0.1:8000
 LOAD_USERS ?= 30
 LOAD_TIME ?= 60s
+# Only some user classes, e.g. LOAD_CLASSES="RelationsTutor RelationsStudent"; all when empty.
+LOAD_CLASSES ?=
 load: $(STAMP)
 	$(PY) -m locust -f tests/load/locustfile.py --headless --only-summary \
-		-u $(LOAD_USERS) -r 10 -t $(LOAD_TIME) -H $(LOAD_HOST)
+		-u $(LOAD_USERS) -r 10 -t $(LOAD_TIME) -H $(LOAD_HOST) $(LOAD_CLASSES)
 
 # Lessons under load (`make run` first): tutors and students booking, rescheduling,
 # cancelling and reading calendars and feeds.
@@ -52,6 +54,10 @@ load-lessons: $(STAMP)
 # Search benchmark: API vs engine latency (20k tutors), index vs ORM ILIKE (100k tutors).
 bench-search: $(STAMP)
 	$(PY) bench/search_bench.py $(BENCH_ARGS)
+
+# Relations dashboard benchmark: one tutor with 10k relations and 50k log rows, first page vs page 200.
+bench-relations: $(STAMP)
+	$(PY) bench/relations_bench.py $(BENCH_ARGS)
 
 # Reviews benchmark: review-to-searchable lag (200 API reviews, real worker) and the
 # public review list of a tutor with 10,000 reviews (first and deep page).

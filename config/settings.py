@@ -207,6 +207,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # One component per domain enum, named after it (several lists filter on a `status`).
+    "ENUM_NAME_OVERRIDES": {
+        "RelationStatusEnum": "web.relations.models.RelationStatus",
+        "RelationInitiatorEnum": "web.relations.models.Initiator",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------
@@ -337,6 +342,21 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "web.lessons.tasks.lessons_idempotency_purge_task",
             "schedule": LESSONS_IDEMPOTENCY_PURGE_EVERY_SECONDS,
             "options": {"expires": LESSONS_IDEMPOTENCY_PURGE_EVERY_SECONDS},
+        },
+    }
+)
+
+# --- Relations (web/relations/) -------------------------------------------------
+# Pending requests and invitations expire 14 days after their last send; this job marks them.
+RELATIONS_EXPIRE_EVERY_SECONDS = env_float("RELATIONS_EXPIRE_EVERY_SECONDS", 300.0)
+
+CELERY_TASK_ROUTES.update({"web.relations.tasks.*": {"queue": "activity"}})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "relations-expire": {
+            "task": "web.relations.tasks.relations_expire_task",
+            "schedule": RELATIONS_EXPIRE_EVERY_SECONDS,
+            "options": {"expires": RELATIONS_EXPIRE_EVERY_SECONDS},
         },
     }
 )

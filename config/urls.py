@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("web.accounts.urls")),
     path("", include("web.activity.urls")),
     path("", include("web.profiles.urls")),
+    path("", include("web.relations.urls")),
     path("", include("web.marketplace.urls")),
     path("", include("web.lessons.urls")),
     path("", include("web.reviews.urls")),

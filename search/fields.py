@@ -90,6 +90,8 @@ TUTOR_FIELDS: tuple[DocumentField, ...] = (
     # The Bayesian score (C*m + sum) / (m + n) of the reviews (web/profiles/ratings.py):
     # what `ordering=rating` and the relevance nudge rank by; results show the plain mean.
     DocumentField("rating_score", {"type": "float"}, built=True),
+    # Students with an active relation to the tutor (kept by the relations app).
+    DocumentField("active_students", {"type": "integer"}, in_results=True, example=6),
     # Off by default (show_email_publicly), so the examples leave it out.
     DocumentField("email", _SHOWN_ONLY, in_results=True, hidden_by="show_email_publicly"),
     # Availability, filterable without nested documents: the weekdays with a slot, and

@@ -1,5 +1,6 @@
-"""Load test: students browsing the marketplace while tutors edit their profiles, and
-visitors reading tutors' reviews while demo students rewrite theirs.
+"""Load test: students browsing the marketplace while tutors edit their profiles, visitors
+reading tutors' reviews while demo students rewrite theirs, tutors working their relations
+dashboard and students requesting tutors and cancelling.
 
     make load                                  # 30 users, 60 s, against http://127.0.0.1:8000
     make load LOAD_HOST=http://host:8000 LOAD_USERS=50 LOAD_TIME=120s
@@ -188,6 +189,129 @@ class ReviewingStudent(HttpUser):
                 response.success()
             else:
                 response.failure(f"{response.status_code}: {response.text[:200]}")
+
+
+def _login(user: HttpUser, email: str) -> dict | None:
+    response = user.client.post(
+        "/api/auth/token/", json={"email": email, "password": DEMO_PASSWORD}, name="/api/auth/token/"
+    )
+    token = response.json().get("access") if response.status_code == 200 else None
+    return {"Authorization": f"Bearer {token}"} if token else None
+
+
+class RelationsTutor(HttpUser):
+    """A demo tutor working the relations dashboard: pages with counters, filters, search,
+    the recent actions feed, and now and then accepting or archiving a waiting request."""
+
+    weight = 1
+    wait_time = between(0.5, 2.0)
+
+    def on_start(self) -> None:
+        number = random.randint(0, DEMO_TUTORS)
+        self.headers = _login(self, "tutor@example.com" if number == 0 else f"tutor{number}@example.com")
+
+    @task(4)
+    def dashboard(self) -> None:
+        if not self.headers:
+            return
+        params: dict = {"page_size": 20}
+        if random.random() < 0.4:
+            params["status"] = random.choice(["pending", "active", "archived"])
+        body = None
+        with self.client.get("/api/tutor/relations/", params=params, headers=self.headers,
+                             name="/api/tutor/relations/ [dashboard]", catch_response=True) as response:
+            if response.status_code == 200:
+                body = response.json()
+            else:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+        if body and body["cursor"] and random.random() < 0.5:
+            self.client.get("/api/tutor/relations/", params={**params, "cursor": body["cursor"]},
+                            headers=self.headers, name="/api/tutor/relations/ [next page]")
+
+    @task(1)
+    def search(self) -> None:
+        if self.headers:
+            self.client.get("/api/tutor/relations/", params={"search": random.choice(["an", "ko", "student"])},
+                            headers=self.headers, name="/api/tutor/relations/ [search]")
+
+    @task(2)
+    def recent_actions(self) -> None:
+        if self.headers:
+            self.client.get("/api/tutor/relations/recent_actions/", headers=self.headers,
+                            name="/api/tutor/relations/recent_actions/")
+
+    @task(1)
+    def answer_a_request(self) -> None:
+        """Accept or archive one waiting request; a student may have cancelled it meanwhile
+        (409), which is the answer the API owes, not a failure."""
+        if not self.headers:
+            return
+        response = self.client.get("/api/tutor/relations/", params={"status": "pending", "initiated_by": "student",
+                                                                   "page_size": 5},
+                                   headers=self.headers, name="/api/tutor/relations/ [pending]")
+        waiting = response.json().get("results", []) if response.status_code == 200 else []
+        if not waiting:
+            return
+        action = random.choice(["accept", "archive"])
+        with self.client.post(f"/api/tutor/relations/{waiting[0]['id']}/{action}/", headers=self.headers,
+                              name=f"/api/tutor/relations/<id>/{action}/", catch_response=True) as answer:
+            if answer.status_code in (200, 409):
+                answer.success()
+            else:
+                answer.failure(f"{answer.status_code}: {answer.text[:200]}")
+
+
+class RelationsStudent(HttpUser):
+    """A demo student: my_tutor, the list, a request to a listed tutor, then cancelling it."""
+
+    weight = 1
+    wait_time = between(0.5, 2.0)
+
+    def on_start(self) -> None:
+        number = random.randint(0, DEMO_STUDENTS)
+        self.headers = _login(self, "student@example.com" if number == 0 else f"student{number}@example.com")
+        self.tutors: list[int] = []
+
+    @task(3)
+    def my_tutor(self) -> None:
+        if self.headers:
+            self.client.get("/api/student/my_tutor/", headers=self.headers, name="/api/student/my_tutor/")
+
+    @task(2)
+    def my_relations(self) -> None:
+        if self.headers:
+            self.client.get("/api/student/relations/", headers=self.headers, name="/api/student/relations/")
+
+    @task(2)
+    def request_and_cancel(self) -> None:
+        if not self.headers:
+            return
+        if not self.tutors:
+            response = self.client.get(LIST, params={"ordering": random.choice(ORDERINGS), "page_size": 50},
+                                       name=f"{LIST} [first page]")
+            if response.status_code == 200:
+                self.tutors = [item["id"] for item in response.json()["results"]]
+        if not self.tutors:
+            return
+        with self.client.post("/api/student/relations/", json={"tutor_id": random.choice(self.tutors),
+                                                               "message": "Load test request"},
+                              headers=self.headers, name="/api/student/relations/ [POST]",
+                              catch_response=True) as response:
+            # 409: this pair already has an open relation (or ten requests wait): a correct answer.
+            if response.status_code == 409:
+                response.success()
+                return
+            if response.status_code != 201:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+                return
+            relation_id = response.json()["id"]
+        with self.client.post(f"/api/student/relations/{relation_id}/cancel/", headers=self.headers,
+                              name="/api/student/relations/<id>/cancel/", catch_response=True) as cancel:
+            # 409: the tutor answered first.
+            if cancel.status_code in (200, 409):
+                cancel.success()
+            else:
+                cancel.failure(f"{cancel.status_code}: {cancel.text[:200]}")
 
 
 def _row(name: str, entry) -> str:

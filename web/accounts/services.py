@@ -12,6 +12,7 @@ from web.core.context import request_context
 from web.core.errors import InvalidInput, RateLimited
 from web.core.ratelimit import Rate, rate_limit_hit
 from web.profiles.services import tutor_profile_create
+from web.relations.services import relation_invitations_attach
 
 # Sign-in attempts per account (email), right or wrong: enough for a person who mistypes,
 # too few to guess a password. Across all clients, so a botnet shares one budget.
@@ -75,6 +76,7 @@ def _on_registered(user: User) -> None:
     if user.role == Role.TUTOR:
         tutor_profile_create(user)
     activity_log(user, "user.registered", entity_type="user", entity_id=user.pk, metadata={"role": user.role})
+    relation_invitations_attach(user)
 
 
 def login_attempt(email: object, address: str | None = None) -> None:

@@ -33,6 +33,7 @@ from web.accounts.models import Role, User
 from web.activity.models import ActivityLog
 from web.demo import vocabulary
 from web.demo.lessons import seed_lessons
+from web.demo.relations import recount_active_students, seed_relations
 from web.demo.reviews import create_demo_reviews, demo_lesson_for_review
 from web.profiles.models import AvailabilitySlot, Subject, TutorProfile
 
@@ -64,6 +65,7 @@ class SeedReport:
     students_created: int = 0
     slots_created: int = 0
     events_created: int = 0
+    relations_created: int = 0
     lessons_created: int = 0
     reviews_created: int = 0
     index: dict[str, Any] = field(default_factory=dict)
@@ -311,6 +313,7 @@ def seed_demo(
     _create_tutors(tutors, seed, password_hash, report)
     _create_students(students, seed, password_hash, report)
     _create_events(student, tutor, seed, report)
+    report.relations_created = seed_relations(tutor=tutor, student=student, seed=seed)
     report.lessons_created = seed_lessons(
         demo_tutor=tutor, demo_student=student,
         tutor_emails=[tutor_email(n) for n in range(1, min(tutors, students) + 1)],
@@ -324,8 +327,11 @@ def seed_demo(
         demo_tutor=tutor,
     )
     demo_lesson_for_review(student, tutor)
+    # Lessons and reviews add the relations they need directly: count the active ones once.
+    recount_active_students()
     if index:
-        _index_and_demo_search(report, rebuild_index=report.users_created > 0 or report.reviews_created > 0)
+        changed = report.users_created or report.relations_created or report.reviews_created
+        _index_and_demo_search(report, rebuild_index=changed > 0)
     return report
 
 

@@ -77,6 +77,9 @@ class TutorProfile(models.Model):
     rating_histogram = ArrayField(models.PositiveIntegerField(), size=5, default=empty_histogram)
     # The Bayesian score (C*m + sum) / (m + count) the index ranks by (not shown).
     rating_score = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    # Maintained by relations: students with an active relation to this tutor, changed in
+    # the transaction that activates or ends one.
+    active_students = models.PositiveIntegerField(default=0)
 
     # Increases on every change of anything that appears in the public profile; the
     # index writes documents with it as an external version, so it must only grow.

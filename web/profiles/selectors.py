@@ -70,6 +70,7 @@ def tutor_public_profile(profile: TutorProfile) -> dict[str, Any] | None:
     public["timezone"] = profile.timezone
     public["rating"] = float(profile.rating)
     public["reviews_count"] = profile.reviews_count
+    public["active_students"] = profile.active_students
     if profile.show_email_publicly:
         public["email"] = user.email
     public["availability"] = availability_of(profile)

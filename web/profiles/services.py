@@ -12,6 +12,8 @@ from datetime import time
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 
 from indexer.changes import tutor_changed
 from web.accounts.models import Role, User
@@ -262,3 +264,19 @@ def draft_discard(*, user: User) -> bool:
     if deleted:
         activity_log(user, "profile.draft.discarded", entity_type=ENTITY, entity_id=user.pk)
     return bool(deleted)
+
+
+def profile_active_students_add(changes: dict[int, int]) -> None:
+    """Add `delta` to each tutor's `active_students` ({tutor_id: delta}), bump the version
+    and report the tutor to the indexer, inside the caller's transaction (the one that
+    activates or ends the relations). Rows are updated in ascending id order, so two
+    transactions touching the same tutors cannot deadlock on them."""
+    for tutor_id in sorted(changes):
+        delta = changes[tutor_id]
+        if not delta:
+            continue
+        updated = TutorProfile.objects.filter(pk=tutor_id).update(
+            active_students=Greatest(F("active_students") + delta, 0), version=F("version") + 1
+        )
+        if updated:
+            tutor_changed(tutor_id)

@@ -81,6 +81,8 @@ class Relation(models.Model):
             # The tutor's dashboard and the student's list: keyset over (updated_at, id).
             models.Index(fields=["tutor", "-updated_at", "-id"], name="relation_tutor_feed_idx"),
             models.Index(fields=["student", "-updated_at", "-id"], name="relation_student_feed_idx"),
+            # The dashboard's counters per status: an index-only scan of the tutor's range.
+            models.Index(fields=["tutor", "status"], name="relation_tutor_status_idx"),
             # The expiry job reads only pending rows.
             models.Index(fields=["expires_at"], name="relation_pending_expiry_idx",
                          condition=Q(status=RelationStatus.PENDING)),

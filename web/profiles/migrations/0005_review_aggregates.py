@@ -7,7 +7,7 @@ import web.profiles.models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("profiles", "0003_slot_may_end_at_midnight"),
+        ("profiles", "0004_active_students"),
     ]
 
     operations = [

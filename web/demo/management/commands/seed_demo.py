@@ -31,8 +31,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"seed_demo: {report.users_created} users created ({report.tutors_created} tutors, "
             f"{report.students_created} students, {report.slots_created} availability slots, "
-            f"{report.events_created} activity events, {report.lessons_created} lessons, "
-            f"{report.reviews_created} reviews)"
+            f"{report.events_created} activity events, {report.relations_created} relations, "
+            f"{report.lessons_created} lessons, {report.reviews_created} reviews)"
         )
         if report.index:
             self.stdout.write(f"seed_demo: index {json.dumps(report.index, ensure_ascii=False)}")
