@@ -81,9 +81,9 @@ def test_body_combines_filters_and_text_with_a_quality_nudge() -> None:
     assert main["must"] == [q.text_clause("алгебра")]
     # The nudge: optional constant-score bands on the rating score and reviews, no scripts.
     bands = [clause["constant_score"] for clause in main["should"]]
-    assert {next(iter(band["filter"]["range"])) for band in bands} == {"rating", "reviews_count"}
+    assert {next(iter(band["filter"]["range"])) for band in bands} == {"rating_score", "reviews_count"}
     assert all(0 < band["boost"] < 0.1 for band in bands)
-    assert {"range": {"rating": {"gte": 4.0, "lt": 4.5}}} in [band["filter"] for band in bands]
+    assert {"range": {"rating_score": {"gte": 4.0, "lt": 4.5}}} in [band["filter"] for band in bands]
     assert "minimum_should_match" not in main
     assert {"term": {"subjects": "math"}} in main["filter"]
     assert {"term": {"languages": "uk"}} in main["filter"]

@@ -61,7 +61,7 @@ def test_the_nudge_is_smaller_than_any_clear_text_difference() -> None:
 def test_the_nudge_reads_the_rating_field() -> None:
     fields = {field for field, *_ in scoring.QUALITY_BANDS}
     assert fields == {scoring.RATING_FIELD, scoring.REVIEWS_FIELD}
-    assert scoring.RATING_FIELD == "rating"
+    assert scoring.RATING_FIELD == "rating_score"  # the Bayesian score, not the plain mean
 
 
 @pytest.mark.parametrize(

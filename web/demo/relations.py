@@ -139,6 +139,23 @@ def _insert(rows: list[_Row], now: datetime) -> int:
     return len(relations)
 
 
+def log_unlogged_relations() -> int:
+    """An audit row for every relation that has none: the lessons and reviews seeds create
+    the relations their demo lessons need directly, and each relation's history must start
+    somewhere. One statement; returns how many rows it wrote."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {RelationStatusLog._meta.db_table}
+                   (relation_id, tutor_id, prev_status, new_status, actor_id, timestamp, metadata)
+            SELECT r.id, r.tutor_id, '', r.status, NULL, r.updated_at, '{{"reason": "demo", "demo": true}}'::jsonb
+              FROM {Relation._meta.db_table} r
+             WHERE NOT EXISTS (SELECT 1 FROM {RelationStatusLog._meta.db_table} l WHERE l.relation_id = r.id)
+            """
+        )
+        return cursor.rowcount
+
+
 def recount_active_students() -> None:
     """Every tutor's `active_students` from the relations, in one statement (versions bumped
     where the count changed; the rebuild that follows indexes them)."""

@@ -33,7 +33,7 @@ from web.accounts.models import Role, User
 from web.activity.models import ActivityLog
 from web.demo import vocabulary
 from web.demo.lessons import seed_lessons
-from web.demo.relations import recount_active_students, seed_relations
+from web.demo.relations import log_unlogged_relations, recount_active_students, seed_relations
 from web.demo.reviews import create_demo_reviews, demo_lesson_for_review
 from web.profiles.models import AvailabilitySlot, Subject, TutorProfile
 
@@ -327,7 +327,9 @@ def seed_demo(
         demo_tutor=tutor,
     )
     demo_lesson_for_review(student, tutor)
-    # Lessons and reviews add the relations they need directly: count the active ones once.
+    # Lessons and reviews add the relations they need directly: give each its first audit
+    # row and count the active ones once.
+    log_unlogged_relations()
     recount_active_students()
     if index:
         changed = report.users_created or report.relations_created or report.reviews_created

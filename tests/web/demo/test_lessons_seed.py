@@ -17,15 +17,20 @@ def test_demo_lessons_are_inside_active_relations_and_seeded_once() -> None:
     assert first.lessons_created == 8 * 4  # the demo pair and students 1, 6, 11
     demo = Lesson.objects.filter(tutor__email=DEMO_TUTOR_EMAIL, student__email=DEMO_STUDENT_EMAIL)
     now = timezone.now()
-    assert demo.filter(status=LessonStatus.COMPLETED, end__lt=now).count() == 4
+    # Four past lessons of the lessons seed (the reviews seed may add the one it reviews).
+    assert demo.filter(status=LessonStatus.COMPLETED, end__lt=now).count() >= 4
     assert demo.filter(status=LessonStatus.SCHEDULED, start__gt=now).count() == 4
+    # A lesson to come is inside an active relation; every lesson is inside some relation
+    # (past ones of ended relations stay, as they would for real).
     for lesson in Lesson.objects.all():
-        assert Relation.objects.filter(tutor=lesson.tutor, student=lesson.student,
-                                       status=RelationStatus.ACTIVE).exists()
-    relations = Relation.objects.count()
+        pair = Relation.objects.filter(tutor=lesson.tutor, student=lesson.student)
+        assert pair.exists()
+        if lesson.status == LessonStatus.SCHEDULED:
+            assert pair.filter(status=RelationStatus.ACTIVE).exists()
+    counts = (Relation.objects.count(), Lesson.objects.count())
     again = seed_demo(tutors=12, students=12, index=False)
     assert again.lessons_created == 0
-    assert Relation.objects.count() == relations and Lesson.objects.count() == 32
+    assert (Relation.objects.count(), Lesson.objects.count()) == counts
 
 
 def test_a_pending_relation_is_left_alone() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db.models import Exists, OuterRef
 
+from web.accounts.models import User
 from web.demo.seed import DEMO_STUDENT_EMAIL, DEMO_TUTOR_EMAIL, seed_demo
 from web.lessons.models import Lesson, LessonStatus
 from web.profiles.models import TutorProfile
@@ -39,7 +40,8 @@ def test_demo_ratings_are_reviews_on_completed_lessons_and_seeding_twice_adds_no
     assert demo_tutor.reviews_count == 8 and demo_tutor.rating_score > 0
 
     # The demo student can try reviewing the demo tutor straight away.
-    student = Lesson.objects.get(student__email=DEMO_STUDENT_EMAIL).student
+    student = User.objects.get(email=DEMO_STUDENT_EMAIL)
+    assert Lesson.objects.filter(student=student, tutor_id=demo_tutor.pk, status=LessonStatus.COMPLETED).exists()
     check_review_allowed(student=student, tutor_id=demo_tutor.pk)
 
     counts = (Review.objects.count(), Lesson.objects.count(), Relation.objects.count())
