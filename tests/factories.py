@@ -20,6 +20,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.STUDENT
     timezone = "Europe/Kyiv"
     language = "uk"
+    # Confirmed, as most accounts are; tests of verification pass email_verified_at=None.
+    email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
