@@ -80,14 +80,14 @@ def user_register(
     """
     email = User.objects.normalize_email(email).lower()
     if role not in (Role.STUDENT, Role.TUTOR):
-        raise InvalidInput(fields={"role": [_("Only student or tutor accounts can be registered.")]})
+        raise InvalidInput(fields={"role": [str(_("Only student or tutor accounts can be registered."))]})
     candidate = User(email=email, full_name=full_name, role=role, timezone=timezone, language=language)
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise InvalidInput(fields={"password": exc.messages}) from None
     if User.objects.filter(email__iexact=email).exists():
-        raise InvalidInput(fields={"email": [EMAIL_TAKEN]})
+        raise InvalidInput(fields={"email": [str(EMAIL_TAKEN)]})
     candidate.set_password(password)
     try:
         with transaction.atomic():
@@ -95,7 +95,7 @@ def user_register(
             _on_registered(candidate)
     except IntegrityError:
         # Two registrations raced past the exists() check; the unique index decided.
-        raise InvalidInput(fields={"email": [EMAIL_TAKEN]}) from None
+        raise InvalidInput(fields={"email": [str(EMAIL_TAKEN)]}) from None
     return candidate
 
 
@@ -172,7 +172,7 @@ def email_verify(*, token: str) -> User:
         else None
     )
     if claim is None or user is None or user.email != claim.email:
-        raise InvalidInput(fields={"token": [BAD_VERIFY_TOKEN]})
+        raise InvalidInput(fields={"token": [str(BAD_VERIFY_TOKEN)]})
     if user.email_verified_at is not None:
         return user
     user.email_verified_at = timezone.now()
@@ -196,7 +196,7 @@ def email_verification_resend(*, user: User) -> bool:
 
 def _check_password(user: User, password: str, field: str) -> None:
     if not user.check_password(password):
-        raise InvalidInput(fields={field: [WRONG_PASSWORD]})
+        raise InvalidInput(fields={field: [str(WRONG_PASSWORD)]})
 
 
 @transaction.atomic
@@ -228,7 +228,7 @@ def user_update(
         if email != user.email:
             _check_password(user, current_password or "", "current_password")
             if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-                raise InvalidInput(fields={"email": [EMAIL_TAKEN]})
+                raise InvalidInput(fields={"email": [str(EMAIL_TAKEN)]})
             changes["email"] = email
             changes["email_verified_at"] = None
     if not changes:
@@ -241,7 +241,7 @@ def user_update(
             with transaction.atomic():
                 user.save(update_fields=list(changes))
         except IntegrityError:  # the address was taken meanwhile; the unique index decided
-            raise InvalidInput(fields={"email": [EMAIL_TAKEN]}) from None
+            raise InvalidInput(fields={"email": [str(EMAIL_TAKEN)]}) from None
 
     tutor_account_update(user=user, save=save)
     if "email" in changes:
@@ -286,7 +286,7 @@ def logout(*, refresh: str) -> None:
         token = RefreshToken(refresh)  # type: ignore[arg-type]
         token.blacklist()
     except TokenError:
-        raise InvalidInput(fields={"refresh": [BAD_REFRESH_TOKEN]}) from None
+        raise InvalidInput(fields={"refresh": [str(BAD_REFRESH_TOKEN)]}) from None
     user_id = token.payload.get(settings.SIMPLE_JWT.get("USER_ID_CLAIM", "user_id"))
     user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
     activity_log(user, "account.logged_out", entity_type=ENTITY, entity_id=user_id)
@@ -356,7 +356,7 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
         else None
     )
     if user is None or not tokens.password_reset_tokens.check_token(user, token):
-        raise InvalidInput(fields={"token": [BAD_RESET_TOKEN]})
+        raise InvalidInput(fields={"token": [str(BAD_RESET_TOKEN)]})
     _set_password(user, new_password)
     # The link went to this address, so opening it confirms the address too.
     if user.email_verified_at is None:
