@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import factory
 import pytest
+from django.utils import timezone as dj_timezone
 
 from web.accounts.models import Role, User
 
@@ -21,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     timezone = "Europe/Kyiv"
     language = "uk"
     # Confirmed, as most accounts are; tests of verification pass email_verified_at=None.
-    email_verified_at = factory.LazyFunction(timezone.now)
+    email_verified_at = factory.LazyFunction(dj_timezone.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -262,7 +263,7 @@ class AccountExportApi(APIView):
             "`activity_truncated` says when there were more), relations, lessons and mails sent to you. Other "
             "people appear only as an id and the name they show."
         ),
-        responses={200: OpenApiResponse(description="The export document"), 401: ERROR_RESPONSE},
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The export document"), 401: ERROR_RESPONSE},
         examples=[
             OpenApiExample(
                 "export", response_only=True, status_codes=["200"],

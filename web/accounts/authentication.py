@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import authentication
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication as jwt_authentication
@@ -30,3 +32,15 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
 class SessionAuthentication(authentication.SessionAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         return _with_language(request, super().authenticate(request))
+
+
+class JWTScheme(SimpleJWTScheme):
+    """The OpenAPI scheme of simplejwt's class (`jwtAuth`), for ours."""
+
+    target_class = "web.accounts.authentication.JWTAuthentication"
+
+
+class SessionCookieScheme(SessionScheme):
+    """The OpenAPI scheme of DRF's session class (`cookieAuth`), for ours."""
+
+    target_class = "web.accounts.authentication.SessionAuthentication"
