@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from web.accounts import erasure, tokens
@@ -287,9 +289,9 @@ def logout(*, refresh: str) -> None:
         token.blacklist()
     except TokenError:
         raise InvalidInput(fields={"refresh": [str(BAD_REFRESH_TOKEN)]}) from None
-    user_id = token.payload.get(settings.SIMPLE_JWT.get("USER_ID_CLAIM", "user_id"))
-    user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
-    activity_log(user, "account.logged_out", entity_type=ENTITY, entity_id=user_id)
+    claim = str(token.payload.get(jwt_settings.USER_ID_CLAIM, ""))
+    user = User.objects.filter(pk=int(claim)).first() if claim.isdigit() and len(claim) < 19 else None
+    activity_log(user, "account.logged_out", entity_type=ENTITY, entity_id=user.pk if user else None)
 
 
 # --- password reset ------------------------------------------------------------------
@@ -311,15 +313,17 @@ def password_reset_request(email: str) -> None:
     # The task module imports this one; imported here to keep the two in one direction.
     from web.accounts.tasks import password_reset_mail_task
 
+    # Names this request: a task delivered twice (a worker lost mid-task) mails once.
+    request_key = secrets.token_hex(16)
     try:
-        password_reset_mail_task.apply_async(args=[email])
+        password_reset_mail_task.apply_async(args=[email, request_key])
     except Exception as exc:  # any broker failure
         log.warning("password reset task not enqueued, mailing inline", extra={"error": str(exc)})
-        password_reset_mail(email)
+        password_reset_mail(email, request_key)
 
 
 @transaction.atomic
-def password_reset_mail(email: str) -> bool:
+def password_reset_mail(email: str, request_key: str | None = None) -> bool:
     """Mail a reset link if an active account has this email; True if one was mailed.
     Without an account it records nothing. Runs in a worker (`password_reset_request`),
     so how long it takes is not part of the answer."""
@@ -332,7 +336,7 @@ def password_reset_mail(email: str) -> bool:
     mail_to_user(
         user,
         "password_reset",
-        key=f"account.password_reset:{user.pk}:{token}",
+        key=f"account.password_reset:{user.pk}:{request_key or token}",
         context={
             "full_name": user.full_name,
             "email": user.email,

@@ -14,10 +14,10 @@ log = logging.getLogger("mash.accounts")
 
 
 @shared_task(acks_late=True)
-def password_reset_mail_task(email: str) -> bool:
+def password_reset_mail_task(email: str, request_key: str | None = None) -> bool:
     """Look the address up and mail a reset link if it has an account (see
     `password_reset_request`: the API answers before this runs, whatever the address)."""
-    return password_reset_mail(email)
+    return password_reset_mail(email, request_key)
 
 
 @shared_task(acks_late=True)
