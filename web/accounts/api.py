@@ -512,7 +512,7 @@ class RefreshSerializer(TokenRefreshSerializer):
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-            raise AuthenticationFailed(_("The password has changed since this token was issued."), "password_changed")
+            raise AuthenticationFailed(str(_("The password has changed since this token was issued.")), "password_changed")
         return {"access": str(refresh.access_token)}
 
 
