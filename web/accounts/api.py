@@ -32,6 +32,7 @@ from web.core.serializers import StrictSerializer
 
 UNKNOWN_TIME_ZONE = _("Unknown IANA time zone.")
 PASSWORD_MAX = 128
+PASSWORD_CHANGED = _("The password has changed since this token was issued.")
 
 
 def _check_time_zone(value: str) -> str:
@@ -512,7 +513,7 @@ class RefreshSerializer(TokenRefreshSerializer):
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-            raise AuthenticationFailed(str(_("The password has changed since this token was issued.")), "password_changed")
+            raise AuthenticationFailed(str(PASSWORD_CHANGED), "password_changed")
         return {"access": str(refresh.access_token)}
 
 
