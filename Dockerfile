@@ -11,6 +11,7 @@ COPY requirements.lock ./
 RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 
 COPY . .
+RUN python -m config.messages
 RUN SECRET_KEY=build DATABASE_URL=postgresql://build/build python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 10001 mash && mkdir -p /tmp/prometheus /var/lib/beat && chown mash /tmp/prometheus /var/lib/beat

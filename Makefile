@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
 
-.PHONY: run test venv manage lock lint typecheck contracts check bench-index bench-search bench-relations bench-reviews bench-lessons load load-lessons clean
+.PHONY: run test venv messages manage lock lint typecheck contracts check bench-index bench-search bench-relations bench-reviews bench-lessons load load-lessons clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,10 +17,15 @@ $(STAMP): requirements.lock
 
 venv: $(STAMP)
 
-run: $(STAMP)
+# Our translations (locale/*/LC_MESSAGES/django.po) compiled to .mo in Python (Babel), so no
+# GNU gettext is needed; the .mo files are build output, not committed.
+messages: $(STAMP)
+	@$(PY) -m config.messages
+
+run: messages
 	$(PY) -m config.launcher run
 
-test: $(STAMP)
+test: messages
 	$(PY) -m config.launcher test $(PYTEST_ARGS)
 
 # A management command against the stack `make run` started, e.g.

@@ -45,6 +45,7 @@ def ensure_tutors(count: int, seed: int = 7) -> int:
     """Grow the bench database to `count` listed tutors with bulk inserts; returns how many exist."""
     # Imported here: Django models and settings can load only after django.setup() in start_stack().
     from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
 
     from web.accounts.models import Role, User
     from web.profiles.models import AvailabilitySlot, TutorProfile
@@ -61,6 +62,7 @@ def ensure_tutors(count: int, seed: int = 7) -> int:
                 full_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 role=Role.TUTOR,
                 password=password,
+                email_verified_at=timezone.now(),
             )
             for n in range(size)
         )

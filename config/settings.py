@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    # Refresh tokens a user signed out with (POST /api/auth/logout/) are refused.
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "web.core",
@@ -70,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of messages from Accept-Language (uk, en, pl); without the header, the
+    # signed-in user's (web.accounts.authentication), else English. Sets Content-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -141,6 +146,10 @@ PASSWORD_HASHERS = env_list(
 )
 
 LANGUAGE_CODE = "en"
+# The languages the API answers in; our own messages are in locale/<language>/LC_MESSAGES,
+# compiled to .mo at install (`make messages`), never committed as .mo.
+LANGUAGES = [("uk", "Українська"), ("en", "English"), ("pl", "Polski")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -173,9 +182,11 @@ if DEBUG:
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
 
 REST_FRAMEWORK = {
+    # simplejwt's and DRF's classes that also answer in the user's language when the
+    # request names none (Accept-Language).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "web.accounts.authentication.JWTAuthentication",
+        "web.accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": _RENDERERS,
@@ -304,6 +315,24 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "web.activity.tasks.activity_purge_old_task",
             "schedule": ACTIVITY_PURGE_EVERY_SECONDS,
             "options": {"expires": ACTIVITY_PURGE_EVERY_SECONDS},
+        },
+    }
+)
+
+# --- Accounts (web/accounts/) ----------------------------------------------------
+# A password reset link works once (the token hashes the password and last sign-in) and
+# for an hour; an email verification link for two days.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
+EMAIL_VERIFICATION_MAX_AGE = env_int("EMAIL_VERIFICATION_MAX_AGE", 48 * 3600)
+
+CELERY_TASK_ROUTES.update({"web.accounts.tasks.*": {"queue": "mail"}})
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Outstanding refresh tokens past their expiry (kept for the logout blacklist).
+        "accounts-flush-expired-tokens": {
+            "task": "web.accounts.tasks.accounts_flush_expired_tokens_task",
+            "schedule": 86400.0,
+            "options": {"expires": 86400},
         },
     }
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import factory
 import pytest
+from django.utils import timezone as dj_timezone
 
 from web.accounts.models import Role, User
 from web.profiles import ratings
@@ -22,6 +23,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = Role.STUDENT
     timezone = "Europe/Kyiv"
     language = "uk"
+    # Confirmed, as most accounts are; tests of verification pass email_verified_at=None.
+    email_verified_at = factory.LazyFunction(dj_timezone.now)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

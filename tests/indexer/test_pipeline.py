@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from indexer.models import TutorOutbox
 from indexer.outbox import outbox_claim_stale
@@ -145,7 +146,8 @@ def _bulk_tutors(count: int) -> None:
 
     password = make_password("x")
     users = User.objects.bulk_create(
-        User(email=f"bulk{n}@example.com", full_name=f"Bulk Tutor {n}", role=Role.TUTOR, password=password)
+        User(email=f"bulk{n}@example.com", full_name=f"Bulk Tutor {n}", role=Role.TUTOR, password=password,
+             email_verified_at=timezone.now())
         for n in range(count)
     )
     TutorProfile.objects.bulk_create(

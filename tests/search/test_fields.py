@@ -14,7 +14,7 @@ from search.indexes import ANALYSIS, TUTORS, IndexDefinition
 from search.query import TutorQuery, tutor_search_body
 from search.results import hit_to_result
 from tests.factories import TutorProfileFactory
-from web.marketplace.api import _RESULT_EXAMPLE, TutorDetailApi, TutorResultSerializer
+from web.marketplace.api import _RESULT_EXAMPLE, RESPONSE_FIELDS, TutorDetailApi, TutorResultSerializer
 from web.profiles.models import TutorProfile
 from web.profiles.selectors import tutor_public_profile
 
@@ -115,24 +115,28 @@ def _required(serializer: Any) -> dict[str, bool]:
 
 def test_the_result_serializer_is_the_result_fields() -> None:
     fields = TutorResultSerializer().fields
-    assert list(fields) == list(RESULT_FIELDS)
+    assert list(fields) == list(RESULT_FIELDS) + list(RESPONSE_FIELDS)
     by_name = {f.name: f for f in TUTOR_FIELDS}
     for name, field in fields.items():
+        if name in RESPONSE_FIELDS:
+            assert not field.required, name  # absent with the field it names
+            continue
         assert field.required == (by_name[name].hidden_by is None), name
         assert field.allow_null == by_name[name].nullable, name
 
 
 def test_the_profile_serializer_is_the_public_profile() -> None:
     fields = TutorDetailApi.OutputSerializer().fields
-    # Then the slots: on the tutor's clock, and on the viewer's.
-    assert set(fields) == {f.name for f in PROFILE_FIELDS} | {"availability", "availability_viewer"}
+    # Then the slots: on the tutor's clock, and on the viewer's; subject names are added per response.
+    slots = {"availability", "availability_viewer"}
+    assert set(fields) == {f.name for f in PROFILE_FIELDS} | set(RESPONSE_FIELDS) | slots
     assert list(fields)[: len(RESULT_FIELDS)] == list(RESULT_FIELDS)
     assert set(list(fields)[-2:]) == {"availability", "availability_viewer"}
 
 
 def test_the_examples_are_valid_results() -> None:
     required = {name for name, needed in _required(TutorResultSerializer()).items() if needed}
-    assert required <= set(_RESULT_EXAMPLE) <= set(RESULT_FIELDS)
+    assert required <= set(_RESULT_EXAMPLE) <= set(RESULT_FIELDS) | set(RESPONSE_FIELDS)
     assert TutorResultSerializer(data=_RESULT_EXAMPLE).is_valid()
 
 
@@ -146,9 +150,9 @@ def test_a_full_tutor_is_indexed_searched_and_shown_as_the_list_says(api_client,
 
     results = api_client.get("/api/marketplace/tutors/").json()["results"]
     assert [r["id"] for r in results] == [profile.pk]
-    assert list(results[0]) == list(RESULT_FIELDS)
+    assert list(results[0]) == list(RESULT_FIELDS) + list(RESPONSE_FIELDS)
     assert TutorResultSerializer(data=results[0]).is_valid()
 
     detail = api_client.get(f"/api/marketplace/tutors/{profile.pk}/").json()
     assert set(detail) == set(TutorDetailApi.OutputSerializer().fields)
-    assert {key: detail[key] for key in RESULT_FIELDS} == results[0]
+    assert {key: detail[key] for key in (*RESULT_FIELDS, *RESPONSE_FIELDS)} == results[0]

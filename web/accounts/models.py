@@ -5,6 +5,15 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
+
+# What other people see in place of the name of an account that was deleted (its lessons
+# and relations stay, for the other party).
+DELETED_TUTOR = _("deleted tutor")
+DELETED_STUDENT = _("deleted student")
+DELETED_USER = _("deleted user")
+# Languages the platform speaks (settings.LANGUAGES); a user's `language` is one of them.
+ACCOUNT_LANGUAGES = ("uk", "en", "pl")
 
 
 class Role(models.TextChoices):
@@ -50,6 +59,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=dj_timezone.now)
+    # When the current email address was confirmed; None until then (and again after an
+    # email change). An unverified account works, but a tutor is listed only once verified.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # When the account was deleted: deactivated with its personal data erased.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -67,3 +81,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_tutor(self) -> bool:
         return self.role == Role.TUTOR
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def public_name(self) -> str:
+        """The name other people see: the full name, or "deleted tutor" / "deleted student"
+        (in the active language) once the account is deleted."""
+        if self.deleted_at is None:
+            return self.full_name
+        if self.role == Role.TUTOR:
+            return str(DELETED_TUTOR)
+        return str(DELETED_STUDENT if self.role == Role.STUDENT else DELETED_USER)

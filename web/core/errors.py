@@ -25,6 +25,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -35,6 +38,9 @@ from web.core.context import current_request_id
 logger = logging.getLogger("mash.errors")
 
 Fields = dict[str, list[str]]
+# A message: a string, or a lazily translated one (gettext_lazy), rendered in the
+# language of the response.
+Message = str | Promise
 
 
 # --- domain errors ---------------------------------------------------------------
@@ -49,9 +55,9 @@ class DomainError(Exception):
 
     status: int = 400
     code: str = "error"
-    default_message: str = "The request could not be processed."
+    default_message: Message = _("The request could not be processed.")
 
-    def __init__(self, message: str | None = None, *, fields: Fields | None = None) -> None:
+    def __init__(self, message: Message | None = None, *, fields: Fields | None = None) -> None:
         self.message = message if message is not None else self.default_message
         self.fields = fields
         super().__init__(self.message)
@@ -66,7 +72,7 @@ class NotFound(DomainError):
 
     status = 404
     code = "not_found"
-    default_message = "Not found."
+    default_message = _("Not found.")
 
 
 class PermissionDenied(DomainError):
@@ -74,7 +80,7 @@ class PermissionDenied(DomainError):
 
     status = 403
     code = "permission_denied"
-    default_message = "You do not have permission to perform this action."
+    default_message = _("You do not have permission to perform this action.")
 
 
 class Conflict(DomainError):
@@ -82,10 +88,10 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
-    default_message = "The request conflicts with the current state."
+    default_message = _("The request conflicts with the current state.")
 
     # Positional `fields` as well: callers written as Conflict(detail, fields) keep working.
-    def __init__(self, detail: str | None = None, fields: Fields | None = None) -> None:
+    def __init__(self, detail: Message | None = None, fields: Fields | None = None) -> None:
         super().__init__(detail, fields=fields)
 
 
@@ -95,12 +101,12 @@ class InvalidInput(DomainError):
 
     status = 400
     code = "validation_error"
-    default_message = "Invalid input."
+    default_message = _("Invalid input.")
 
-    def __init__(self, message: str | None = None, *, fields: Fields | None = None) -> None:
+    def __init__(self, message: Message | None = None, *, fields: Fields | None = None) -> None:
         if message is None:
             problem = first_problem(fields or {})
-            message = f"Invalid input: {problem}" if problem else None
+            message = _("Invalid input: %(problem)s") % {"problem": problem} if problem else None
         super().__init__(message, fields=fields)
 
     @classmethod
@@ -115,12 +121,14 @@ class RateLimited(DomainError):
 
     status = 429
     code = "rate_limited"
-    default_message = "Request was throttled."
+    default_message = _("Request was throttled.")
 
-    def __init__(self, wait: float, detail: str | None = None) -> None:
+    def __init__(self, wait: float, detail: Message | None = None) -> None:
         self.wait = math.ceil(wait)
-        unit = "second" if self.wait == 1 else "seconds"
-        super().__init__(f"{detail or self.default_message} Expected available in {self.wait} {unit}.")
+        retry = ngettext(
+            "Expected available in %(wait)d second.", "Expected available in %(wait)d seconds.", self.wait
+        ) % {"wait": self.wait}
+        super().__init__(f"{detail or self.default_message} {retry}")
 
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(max(1, self.wait))}
@@ -131,9 +139,9 @@ class ServiceUnavailable(DomainError):
 
     status = 503
     code = "service_unavailable"
-    default_message = "The service is temporarily unavailable, retry shortly."
+    default_message = _("The service is temporarily unavailable, retry shortly.")
 
-    def __init__(self, detail: str | None = None, retry_after: int = 5) -> None:
+    def __init__(self, detail: Message | None = None, retry_after: int = 5) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
 
@@ -144,7 +152,7 @@ class ServiceUnavailable(DomainError):
 class RequestTooLarge(DomainError):
     status = 413
     code = "request_too_large"
-    default_message = "The request body is too large."
+    default_message = _("The request body is too large.")
 
 
 # --- the one mapping to the error shape ------------------------------------------------
@@ -169,8 +177,8 @@ def _flatten_fields(detail: Any, prefix: str = "") -> Fields:
     return fields
 
 
-def error_body(code: str, message: str, fields: Fields | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
+def error_body(code: str, message: Message, fields: Fields | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": str(message)}
     if fields:
         error["fields"] = fields
     return {"error": error, "request_id": current_request_id()}
@@ -210,7 +218,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
-        exc = RequestTooLarge(f"The request body may be at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.")
+        exc = RequestTooLarge(
+            _("The request body may be at most %(size)d bytes.") % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
     if isinstance(exc, DomainError):
         return domain_error_response(exc)
 
@@ -223,7 +233,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(detail, dict):
         # e.g. simplejwt: {"detail": "...", "code": "token_not_valid", "messages": [...]}
         codes = str(detail.get("code", "error"))
-        detail = detail.get("detail", "Error.")
+        detail = detail.get("detail", _("Error."))
     code = codes if isinstance(codes, str) else "error"
     response.data = error_body(code, str(detail), getattr(exc, "fields", None))
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
@@ -236,16 +246,16 @@ def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_error(400, "bad_request", "Bad request.")
+    return _json_error(400, "bad_request", str(_("Bad request.")))
 
 
 def handler403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_error(403, "permission_denied", "You do not have permission to perform this action.")
+    return _json_error(403, "permission_denied", str(PermissionDenied.default_message))
 
 
 def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return _json_error(404, "not_found", "Not found.")
+    return _json_error(404, "not_found", str(NotFound.default_message))
 
 
 def handler500(request: HttpRequest) -> JsonResponse:
-    return _json_error(500, "server_error", "Internal server error.")
+    return _json_error(500, "server_error", str(_("Internal server error.")))

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from web.core import metrics
 from web.core.context import RequestContext, clean_referrer, enter_request, leave_request
@@ -55,6 +56,9 @@ class RequestLogMiddleware:
             response = self.get_response(request)
         finally:
             leave_request(token)
+            # The request's language (LocaleMiddleware, the user's) ends with it: code that
+            # runs outside a request on this thread speaks the default again.
+            translation.deactivate()
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+UNKNOWN_FIELD = _("Unknown field.")
 
 
 class StrictSerializer(serializers.Serializer):
@@ -13,7 +16,7 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
-        errors = {key[:64]: ["Unknown field."] for key in unknown}
+        errors = {key[:64]: [str(UNKNOWN_FIELD)] for key in unknown}
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

@@ -33,6 +33,7 @@ from search.query import DEFAULT_ORDERING, ORDERINGS, SEARCH_MAX_TERMS, TOTAL_CO
 from search.suggest import SUGGEST_LIMIT, SUGGEST_MAX_LENGTH
 from web.core.catalogues import is_language, is_time_zone
 from web.core.errors import ServiceUnavailable
+from web.core.i18n import current_language
 from web.core.identity import user_id_of
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, ERROR_SERIALIZER, error_example, validation_example
@@ -88,9 +89,26 @@ class TutorResultSerializer(serializers.Serializer):
     # The document's result fields (search/fields.py); the docstring is the schema's text.
     document_fields: tuple[DocumentField, ...] = tuple(f for f in TUTOR_FIELDS if f.in_results)
 
+    # Beside `subjects` (and absent with it): their names in the response's language.
+    subject_names = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="The names of `subjects`, in the language of the response (Accept-Language: uk, en, pl).",
+    )
+
     def get_fields(self) -> dict[str, serializers.Field]:
         # The document's fields first, then any declared on the class.
         return {f.name: _api_field(f) for f in self.document_fields} | super().get_fields()
+
+
+# Fields a response adds to the document's: derived from it for the response's language.
+RESPONSE_FIELDS: tuple[str, ...] = ("subject_names",)
+
+
+def with_subject_names(tutor: dict[str, Any], language: str) -> dict[str, Any]:
+    """The tutor with `subject_names` beside its `subjects` (absent when they are hidden)."""
+    if "subjects" in tutor:
+        tutor["subject_names"] = selectors.subject_names(tutor["subjects"], language)
+    return tutor
 
 
 # One class for both term facets, so the schema has one MarketplaceFacetValue component.
@@ -123,7 +141,7 @@ _FACETS = inline_serializer(
 
 _RESULT_EXAMPLE: dict[str, Any] = {
     f.name: f.example for f in TUTOR_FIELDS if f.in_results and f.example is not None
-}
+} | {"subject_names": ["Математика", "Фізика"]}
 
 
 class TutorListApi(APIView):
@@ -328,8 +346,9 @@ class TutorListApi(APIView):
             raise ServiceUnavailable(
                 "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
             ) from None
+        language = current_language()
         body: dict[str, Any] = {
-            "results": page.results,
+            "results": [with_subject_names(tutor, language) for tutor in page.results],
             "total": page.total,
             "total_exact": page.total_exact,
             "cursor": page.cursor,
@@ -576,4 +595,4 @@ class TutorDetailApi(APIView):
         )
         if profile is None:
             raise NotFound()
-        return Response(profile)
+        return Response(with_subject_names(profile, current_language()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -33,6 +34,22 @@ class CatalogueUnavailable(RuntimeError):
         self.retry_after = retry_after
 
 
+class SubjectCatalogue(frozenset[str]):
+    """The catalogue's slugs, with each subject's name by language (`names[slug][lang]`)."""
+
+    names: Mapping[str, Mapping[str, str]]
+
+    def __new__(cls, names: Mapping[str, Mapping[str, str]]) -> SubjectCatalogue:
+        catalogue = super().__new__(cls, names)
+        catalogue.names = names
+        return catalogue
+
+    def name(self, slug: str, language: str) -> str:
+        """The subject's name in `language` (uk, en or pl); the slug for an unknown subject."""
+        names = self.names.get(slug)
+        return names.get(language) or names["en"] if names else slug
+
+
 class SubjectSlugCache:
     """The catalogue's subject slugs, kept in process so validating `subject` costs no query.
 
@@ -50,7 +67,7 @@ class SubjectSlugCache:
     def __init__(self, ttl: float = SUBJECTS_TTL_SECONDS, retry_after: float = 5.0) -> None:
         self.ttl = ttl
         self.retry_after = retry_after
-        self._slugs: frozenset[str] | None = None
+        self._slugs: SubjectCatalogue | None = None
         self._loaded_at = 0.0
         self._failed_at: float | None = None
         self._lock = threading.Lock()
@@ -58,10 +75,17 @@ class SubjectSlugCache:
         self._refreshing = False
 
     @staticmethod
-    def _load() -> frozenset[str]:
-        return frozenset(Subject.objects.values_list("slug", flat=True))
+    def _load() -> SubjectCatalogue:
+        return SubjectCatalogue(
+            {
+                slug: {"uk": name_uk, "en": name_en, "pl": name_pl}
+                for slug, name_uk, name_en, name_pl in Subject.objects.values_list(
+                    "slug", "name_uk", "name_en", "name_pl"
+                )
+            }
+        )
 
-    def _load_first(self) -> frozenset[str]:
+    def _load_first(self) -> SubjectCatalogue:
         with self._first_load:
             if self._slugs is not None:  # another thread loaded it meanwhile
                 return self._slugs
@@ -93,7 +117,7 @@ class SubjectSlugCache:
         thread = threading.Thread(target=work, name="subject-slugs-refresh", daemon=True)
         thread.start()
 
-    def slugs(self) -> frozenset[str]:
+    def slugs(self) -> SubjectCatalogue:
         current = self._slugs
         if current is None:
             return self._load_first()
@@ -113,7 +137,7 @@ class SubjectSlugCache:
 subject_slugs_cache = SubjectSlugCache()
 
 
-def subject_slugs() -> frozenset[str]:
+def subject_slugs() -> SubjectCatalogue:
     """Slugs a `subject` filter may name (the whole catalogue); raises CatalogueUnavailable."""
     return subject_slugs_cache.slugs()
 
@@ -157,6 +181,13 @@ def viewer_time_zone(user_id: int | None) -> str:
     except DatabaseError as exc:
         log.error("visitor time zone cannot be read", extra={"error": str(exc)})
         raise CatalogueUnavailable(5) from exc
+
+
+def subject_names(slugs: Iterable[str], language: str) -> list[str]:
+    """The names of `slugs` in `language`, from the cached catalogue (no SQL on a warm
+    process; raises CatalogueUnavailable on a cold one whose database is down)."""
+    catalogue = subject_slugs_cache.slugs()
+    return [catalogue.name(slug, language) for slug in slugs]
 
 
 def marketplace_tutor_search(

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from web.core.i18n import current_language
 from web.core.pagination import PageQuerySerializer, page_example, page_serializer, page_size_field
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, error_example, validation_example
@@ -442,21 +443,27 @@ class SubjectListApi(APIView):
             ref_name = "Subject"
 
         slug = serializers.CharField()
+        name = serializers.SerializerMethodField(help_text="The name in the response's language (Accept-Language).")
         name_uk = serializers.CharField()
         name_en = serializers.CharField()
         name_pl = serializers.CharField()
 
+        def get_name(self, subject: Any) -> str:
+            return str(getattr(subject, f"name_{current_language()}", "") or subject.name_en)
+
     @extend_schema(
         summary="The subject catalogue",
         description=(
-            "The slugs accepted in `subjects` and the `subject` filter, named in Ukrainian, English, Polish. "
+            "The slugs accepted in `subjects` and the `subject` filter, named in Ukrainian, English, Polish; "
+            "`name` is the one in the response's language (Accept-Language). "
             "The whole catalogue in one response: it is a short list kept in the admin."
         ),
         responses={200: OutputSerializer(many=True), 400: ERROR_RESPONSE},
         examples=[
             OpenApiExample(
                 "subjects", response_only=True, status_codes=["200"],
-                value={"slug": "math", "name_uk": "Математика", "name_en": "Mathematics", "name_pl": "Matematyka"},
+                value={"slug": "math", "name": "Математика", "name_uk": "Математика", "name_en": "Mathematics",
+                       "name_pl": "Matematyka"},
             ),
             validation_example("page_size", "Unknown parameter; this endpoint takes none."),
             validation_example("search", "Unknown parameter; this endpoint takes none."),

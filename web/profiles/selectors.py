@@ -20,11 +20,13 @@ SNAPSHOTS_MAX_PAGE_SIZE = 50
 
 
 def tutor_is_listed(profile: TutorProfile) -> bool:
-    """Whether the marketplace shows this tutor: an active tutor account that chose to be
-    public and has the minimum a student needs (a headline, a subject and a rate). An
-    account an admin turned into a student is not shown (nor could it edit the profile)."""
+    """Whether the marketplace shows this tutor: an active tutor account with a confirmed
+    email address that chose to be public and has the minimum a student needs (a headline,
+    a subject and a rate). An account an admin turned into a student is not shown (nor
+    could it edit the profile)."""
     return bool(
         profile.user.is_active
+        and profile.user.email_verified_at is not None
         and profile.user.role == Role.TUTOR
         and profile.public_profile_enabled
         and profile.headline
@@ -105,7 +107,11 @@ def listed_profiles() -> QuerySet[TutorProfile]:
     """The profiles `tutor_is_listed` accepts, as one query (for bulk indexing and counts)."""
     return (
         TutorProfile.objects.filter(
-            user__is_active=True, user__role=Role.TUTOR, public_profile_enabled=True, hourly_rate__gt=0
+            user__is_active=True,
+            user__email_verified_at__isnull=False,
+            user__role=Role.TUTOR,
+            public_profile_enabled=True,
+            hourly_rate__gt=0,
         )
         .exclude(headline="")
         .exclude(subjects=[])

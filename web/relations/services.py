@@ -42,7 +42,7 @@ from web.core.ratelimit import Rate, rate_limit_hit
 from web.mail.services import mail_enqueue, mail_to_user
 from web.profiles.selectors import tutor_is_listed, tutor_profile_get
 from web.profiles.services import profile_active_students_add
-from web.relations.models import Initiator, Relation, RelationStatus, RelationStatusLog
+from web.relations.models import OPEN_STATUSES, Initiator, Relation, RelationStatus, RelationStatusLog
 
 PENDING_DAYS = 14
 RESEND_INTERVAL = timedelta(hours=24)
@@ -300,13 +300,18 @@ def relation_invite(*, tutor: User, email: str, message: str = "") -> Relation:
 
 
 def relation_invitations_attach(user: User) -> int:
-    """Give a newly registered student the invitations that waited for their address
-    (called in the registration's transaction). Returns how many were attached."""
+    """Give a student the invitations that waited for their address, once the address is
+    confirmed to be theirs (called in the verification's transaction). An invitation from a
+    tutor the student already has an open relation with keeps waiting (one open relation
+    per pair). Returns how many were attached."""
     if user.role != Role.STUDENT:
         return 0
-    return Relation.objects.filter(
-        student__isnull=True, invited_email=user.email.lower(), status=RelationStatus.PENDING
-    ).update(student=user, updated_at=timezone.now())
+    open_with = Relation.objects.filter(student=user, status__in=OPEN_STATUSES).values("tutor_id")
+    return (
+        Relation.objects.filter(student__isnull=True, invited_email=user.email.lower(), status=RelationStatus.PENDING)
+        .exclude(tutor_id__in=open_with)
+        .update(student=user, updated_at=timezone.now())
+    )
 
 
 # --- transitions ---------------------------------------------------------------------------

@@ -55,3 +55,13 @@ def test_inactive_account_and_unknown_id_are_404(api_client) -> None:
     profile = TutorProfileFactory(user__is_active=False)
     assert api_client.get(url(profile.pk)).status_code == 404
     assert api_client.get(url(999_999)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "names"), [("uk", ["Математика"]), ("pl", ["Matematyka"]), ("en", ["Mathematics"])]
+)
+def test_subject_names_beside_the_slugs_in_the_requested_language(api_client, language, names) -> None:
+    tutor = TutorProfileFactory(subjects=["math"])
+    body = api_client.get(f"/api/marketplace/tutors/{tutor.pk}/", HTTP_ACCEPT_LANGUAGE=language).json()
+    assert body["subjects"] == ["math"]
+    assert body["subject_names"] == names
