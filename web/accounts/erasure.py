@@ -21,6 +21,8 @@ from web.mail.models import MailStatus, OutgoingMail
 from web.profiles.models import AvailabilitySlot, ProfileDraft, TutorProfile
 from web.profiles.selectors import SNAPSHOT_ACTION, tutor_public_profile
 from web.relations.models import OPEN_STATUSES, Relation, RelationStatus, RelationStatusLog
+from web.reviews.models import Review
+from web.reviews.services import reviews_erase
 
 DELETION_REASON = "account_deleted"
 
@@ -110,12 +112,20 @@ def erase_mail(user: User, original_email: str) -> None:
     )
 
 
+def erase_reviews(user: User, original_email: str) -> None:
+    """The reviews the user wrote leave the public list and the tutors' aggregates (soft
+    deleted, text blanked); the replies they wrote as a tutor are blanked too."""
+    reviews_erase(user)
+    Review.objects.filter(tutor=user).exclude(reply="").update(reply="")
+
+
 # Run in this order, before the account row itself is anonymised (`erase_account`).
 ERASERS: tuple[Callable[[User, str], None], ...] = (
     erase_profile,
     erase_activity,
     erase_relations,
     erase_lessons,
+    erase_reviews,
     erase_mail,
 )
 

@@ -20,6 +20,7 @@ from web.mail.models import OutgoingMail
 from web.profiles.models import ProfileDraft, TutorProfile
 from web.profiles.selectors import availability_of
 from web.relations.models import Relation
+from web.reviews.selectors import reviews_export
 
 # The newest events exported; events are purged after ACTIVITY_RETENTION_DAYS anyway, and
 # `activity_truncated` says when the cap was reached.
@@ -159,6 +160,11 @@ def export_mail(user: User) -> dict[str, Any]:
     }
 
 
+def export_reviews(user: User) -> dict[str, Any]:
+    """The reviews the user wrote and the replies they gave as a tutor."""
+    return {"reviews": reviews_export(user)}
+
+
 SECTIONS: tuple[Callable[[User], dict[str, Any]], ...] = (
     export_account,
     export_profile,
@@ -166,6 +172,7 @@ SECTIONS: tuple[Callable[[User], dict[str, Any]], ...] = (
     export_relations,
     export_lessons,
     export_mail,
+    export_reviews,
 )
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, StudentFactory, TutorProfileFactory
+from tests.web.reviews.conftest import complete_lesson
 from web.accounts.models import User
 from web.activity.events import activity_log
 from web.activity.models import ActivityLog
@@ -18,6 +19,8 @@ from web.mail.services import mail_to_user
 from web.profiles.models import AvailabilitySlot, ProfileDraft, TutorProfile
 from web.profiles.selectors import SNAPSHOT_ACTION, listed_profiles
 from web.relations.models import Initiator, Relation, RelationStatus, RelationStatusLog
+from web.reviews.models import Review
+from web.reviews.services import review_create, review_reply
 
 
 def _lesson(tutor: User, student: User, start_in_days: int, status: str = LessonStatus.SCHEDULED) -> Lesson:
@@ -192,3 +195,29 @@ def test_deletion_removes_the_tutor_from_search(opensearch, broker, worker_facto
     write_client().indices.refresh(index=TUTORS.read_alias)
     search = APIClient().get("/api/marketplace/tutors/").json()
     assert [t["id"] for t in search["results"]] == [stays.pk]
+
+
+@pytest.mark.django_db
+def test_a_deleted_students_reviews_leave_the_list_and_the_rating() -> None:
+    tutor = TutorProfileFactory()
+    student, other = StudentFactory(), StudentFactory()
+    for author, stars in ((student, 1), (other, 5)):
+        complete_lesson(tutor.user, author)
+        review_create(student=author, tutor_id=tutor.pk, rating=stars, text=f"{author.full_name} wrote this")
+    assert _delete(student).status_code == 204
+    tutor.refresh_from_db()
+    assert (tutor.reviews_count, tutor.rating_sum, list(tutor.rating_histogram)) == (1, 5, [0, 0, 0, 0, 1])
+    erased = Review.objects.get(student=student)
+    assert erased.deleted_at is not None and erased.text == ""
+    assert Review.objects.get(student=other).text.endswith("wrote this")  # someone else's review stays
+
+
+@pytest.mark.django_db
+def test_a_deleted_tutors_replies_are_blanked() -> None:
+    tutor = TutorProfileFactory()
+    student = StudentFactory()
+    complete_lesson(tutor.user, student)
+    review = review_create(student=student, tutor_id=tutor.pk, rating=4, text="Good")
+    review_reply(tutor=tutor.user, review_id=review.pk, text="Thank you, see you next week")
+    assert _delete(tutor.user).status_code == 204
+    assert Review.objects.get(pk=review.pk).reply == ""

@@ -7,13 +7,16 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from tests.factories import StudentFactory, TutorProfileFactory
+from tests.web.reviews.conftest import complete_lesson
 from web.accounts import export
 from web.activity.events import activity_log
 from web.lessons.models import Lesson
 from web.profiles.models import AvailabilitySlot, ProfileDraft
 from web.relations.models import Initiator, Relation, RelationStatus
+from web.reviews.services import review_create
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +72,16 @@ def test_a_student_export_has_no_profile_and_the_activity_is_capped(auth_client,
 
 def test_the_export_needs_a_signed_in_caller(api_client) -> None:
     assert api_client.get("/api/me/export/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_export_holds_the_reviews_the_caller_wrote_and_no_others() -> None:
+    tutor = TutorProfileFactory()
+    student, other = StudentFactory(), StudentFactory()
+    for author in (student, other):
+        complete_lesson(tutor.user, author)
+        review_create(student=author, tutor_id=tutor.pk, rating=4, text=f"by {author.pk}")
+    client = APIClient()
+    client.force_authenticate(student)
+    reviews = client.get("/api/me/export/").json()["reviews"]
+    assert [r["text"] for r in reviews if r["kind"] == "review"] == [f"by {student.pk}"]

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import StudentFactory, TutorFactory, TutorProfileFactory
-from web.accounts.services import user_register
+from web.accounts.services import email_verify, user_register
+from web.accounts.tokens import email_verification_token
 from web.activity.models import ActivityLog
 from web.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from web.mail.models import OutgoingMail
@@ -276,7 +277,9 @@ def test_an_invitation_to_a_student_account_is_theirs_at_once(make_request) -> N
     assert OutgoingMail.objects.get(key=f"relation.{relation.pk}.accepted").to_email == tutor.email
 
 
-def test_an_invitation_to_a_new_address_carries_a_sign_up_link_and_attaches_at_registration(settings) -> None:
+def test_an_invitation_to_a_new_address_carries_a_sign_up_link_and_attaches_once_the_address_is_confirmed(
+    settings,
+) -> None:
     settings.SITE_URL = "https://mash.example.com"
     tutor = TutorProfileFactory(user__language="uk").user
     relation = services.relation_invite(tutor=tutor, email="newbie@example.com")
@@ -290,8 +293,23 @@ def test_an_invitation_to_a_new_address_carries_a_sign_up_link_and_attaches_at_r
     newbie = user_register(email="Newbie@example.com", password="a-long-passphrase-1", full_name="New Bie",
                            role="student")
     relation.refresh_from_db()
+    # Whoever registers the address does not get the invitation until it is shown to be theirs.
+    assert relation.student_id is None
+    email_verify(token=email_verification_token(newbie.pk, newbie.email))
+    relation.refresh_from_db()
     assert relation.student_id == newbie.pk
     services.relation_accept(actor=newbie, relation_id=relation.pk)
+
+
+def test_an_invitation_from_a_tutor_already_asked_keeps_waiting() -> None:
+    tutor = TutorProfileFactory().user
+    invitation = services.relation_invite(tutor=tutor, email="asker@example.com")
+    student = user_register(email="asker@example.com", password="a-long-passphrase-1", full_name="A Sker",
+                            role="student")
+    request = services.relation_request(student=student, tutor_id=tutor.pk)
+    email_verify(token=email_verification_token(student.pk, student.email))
+    invitation.refresh_from_db()
+    assert invitation.student_id is None and request.status == RelationStatus.PENDING
 
 
 def test_invitations_are_refused_for_non_students_and_oneself() -> None:
@@ -307,7 +325,8 @@ def test_invitations_are_refused_for_non_students_and_oneself() -> None:
 def test_a_tutor_registering_with_an_invited_address_gets_nothing() -> None:
     tutor = TutorProfileFactory().user
     relation = services.relation_invite(tutor=tutor, email="both@example.com")
-    user_register(email="both@example.com", password="a-long-passphrase-1", full_name="T", role="tutor")
+    other = user_register(email="both@example.com", password="a-long-passphrase-1", full_name="T", role="tutor")
+    email_verify(token=email_verification_token(other.pk, other.email))
     relation.refresh_from_db()
     assert relation.student_id is None
 
