@@ -22,6 +22,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from web.accounts.models import Role, User
 from web.accounts.services import login_attempt, registration_attempt, user_register
+from web.accounts.tokens import CheckedRefreshToken, user_id_claim
 from web.core.catalogues import is_language, is_time_zone
 from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, TOKEN_NOT_VALID, error_example, validation_example
 from web.core.serializers import StrictSerializer
@@ -164,12 +165,11 @@ class RefreshSerializer(TokenRefreshSerializer):
     has the password the token was issued under: deleting, deactivating or changing the
     password of an account ends its sessions (401, never a 500 for a deleted account)."""
 
+    token_class = CheckedRefreshToken  # claims checked: odd ones are a 401
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         refresh = self.token_class(attrs["refresh"])  # TokenError for a bad one: the view's 401
-        claim = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
-        # A claim that is no account id (a token signed with this key but not for an account)
-        # is no account, not a failed query.
-        user = User.objects.filter(pk=int(str(claim))).first() if str(claim).isdigit() and len(str(claim)) < 19 else None
+        user = User.objects.filter(pk=user_id_claim(refresh.payload.get(jwt_settings.USER_ID_CLAIM))).first()
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
