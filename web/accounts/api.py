@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from web.accounts.models import Role, User
 from web.accounts.services import login_attempt, registration_attempt, user_register
+from web.accounts.signin_limits import signin_failed
 from web.accounts.tokens import CheckedRefreshToken, user_id_claim
 from web.core.catalogues import is_language, is_time_zone
 from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, TOKEN_NOT_VALID, error_example, validation_example
@@ -131,8 +132,9 @@ _login_errors = {
     429: OpenApiResponse(
         ERROR_RESPONSE.response,
         description=(
-            "More than 10 sign-in attempts for this email in a minute (30 in an hour), or 60 from this "
-            "address in a minute (600 in an hour); see Retry-After"
+            "60 sign-in attempts from this address in a minute (600 in an hour); 5 failed ones for this "
+            "email from this address in a minute (20 in an hour); or, for an address that has failed on "
+            "this email, 10 failed ones for it from anywhere in a minute (30 in an hour); see Retry-After"
         ),
     ),
 }
@@ -156,8 +158,13 @@ _login_errors = {
 )
 class TokenObtainApi(TokenObtainPairView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        login_attempt(request.data.get("email") if isinstance(request.data, dict) else None)
-        return super().post(request, *args, **kwargs)
+        email = request.data.get("email") if isinstance(request.data, dict) else None
+        login_attempt(email)
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.AuthenticationFailed:  # simplejwt's subclasses it
+            signin_failed(email)
+            raise
 
 
 class RefreshSerializer(TokenRefreshSerializer):
