@@ -184,7 +184,8 @@ def rate_limit_wait(scope: str, identity: str, rates: Sequence[Rate], *, now: fl
         return None
     keys = [_key(scope, identity, rate) for rate in rates]
     try:
-        result = _WAIT(keys=keys, args=["" if now is None else repr(now), "", *_rate_args(rates)], client=redis_client())
+        args = ["" if now is None else repr(now), "", *_rate_args(rates)]
+        result = _WAIT(keys=keys, args=args, client=redis_client())
     except redis.RedisError as exc:
         logger.warning("rate limit not enforced, Redis unavailable", extra={"scope": scope, "error": str(exc)})
         return None
