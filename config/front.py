@@ -29,6 +29,7 @@ with its code: the launcher (or the container's restart policy) starts both agai
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import json
 import logging
 import os
@@ -412,6 +413,15 @@ def _protocol_refusal(exc: h11.RemoteProtocolError, head: bytes) -> Refusal:
 # --- the process -------------------------------------------------------------------
 
 
+def _die_with_parent() -> None:
+    """gunicorn gets SIGTERM should this process be killed outright (Linux' PR_SET_PDEATHSIG),
+    so a restarted front never leaves an orphaned gunicorn behind."""
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the orphan exits when its workers next find the master gone
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -461,7 +471,7 @@ def main() -> int:
     env = {**os.environ, "BIND": f"{upstream[0]}:{upstream[1]}", "PROXY_PROTOCOL": "1"}
     app = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, preexec_fn=_die_with_parent,
     )
     try:
         return asyncio.run(serve(FrontSettings.from_env(), _bind(), upstream, app))
