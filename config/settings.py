@@ -208,6 +208,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
+    # Every operation declares the answers of the edge (414, 431, 408...) and Retry-After.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "web.core.schema.edge_responses_hook",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------

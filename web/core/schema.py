@@ -71,3 +71,38 @@ class StatelessJwtScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> list[Any]:
         return []
+
+
+# Answers any operation can get from the front server (config/front.py) before the
+# application sees the request, or from the application for any request: declared on
+# every operation so a client (and a contract test) knows them. Same error shape.
+EDGE_RESPONSES = {
+    "400": "Malformed request line, headers or body",
+    "408": "The request headers or body did not arrive in time",
+    "413": "The request body is too large",
+    "414": "The request line (path and query string) is too long",
+    "429": "Too many requests, or too many open connections from this address; see Retry-After",
+    "431": "The request headers are too large or too many",
+    "501": "A transfer coding other than chunked",
+    "502": "The application server failed to answer",
+    "503": "The service is temporarily unavailable; see Retry-After",
+    "504": "The application did not answer in time",
+}
+RETRY_AFTER_HEADER = {
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "Seconds to wait before retrying",
+}
+
+
+def edge_responses_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation declares the edge answers
+    (EDGE_RESPONSES) in the error shape, and its 429 and 503 the Retry-After header."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in EDGE_RESPONSES.items():
+                responses.setdefault(status, {"description": description, "content": error})
+            for status in ("429", "503"):
+                responses[status].setdefault("headers", {})["Retry-After"] = RETRY_AFTER_HEADER
+    return result
