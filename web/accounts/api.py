@@ -24,7 +24,7 @@ from web.accounts.models import Role, User
 from web.accounts.services import login_attempt, registration_attempt, user_register
 from web.accounts.signin_limits import signin_failed
 from web.accounts.tokens import CheckedRefreshToken, user_id_claim
-from web.core.catalogues import is_language, is_time_zone
+from web.core.catalogues import ISO_639_1, iana_time_zones, is_language, is_time_zone
 from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, TOKEN_NOT_VALID, error_example, validation_example
 from web.core.serializers import StrictSerializer
 
@@ -56,8 +56,9 @@ class RegisterApi(APIView):
         password = serializers.CharField(min_length=1, max_length=128, write_only=True)
         full_name = serializers.CharField(min_length=1, max_length=150)
         role = serializers.ChoiceField(choices=[Role.STUDENT, Role.TUTOR])
-        timezone = serializers.CharField(max_length=64, default="UTC")
-        language = serializers.CharField(max_length=2, default="en")
+        # Choices, so the schema lists what the API takes.
+        timezone = serializers.ChoiceField(choices=sorted(iana_time_zones()), default="UTC")
+        language = serializers.ChoiceField(choices=sorted(ISO_639_1), default="en")
 
         def validate_timezone(self, value: str) -> str:
             if not is_time_zone(value):
@@ -176,7 +177,8 @@ class RefreshSerializer(TokenRefreshSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         refresh = self.token_class(attrs["refresh"])  # TokenError for a bad one: the view's 401
-        user = User.objects.filter(pk=user_id_claim(refresh.payload.get(jwt_settings.USER_ID_CLAIM))).first()
+        user_id = user_id_claim(refresh.payload.get(jwt_settings.USER_ID_CLAIM))
+        user = User.objects.filter(pk=user_id).first() if user_id is not None else None
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):

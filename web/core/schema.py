@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -96,13 +96,44 @@ RETRY_AFTER_HEADER = {
 
 def edge_responses_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: every operation declares the edge answers
-    (EDGE_RESPONSES) in the error shape, and its 429 and 503 the Retry-After header."""
+    (EDGE_RESPONSES) in the error shape, and its 429 and 503 the Retry-After header; query
+    parameters take a blank value (it means "not given")."""
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    # A blank query value counts as not given (web/core/params.py): allowed.
+                    parameter.get("schema", {}).pop("minLength", None)
             responses = operation.setdefault("responses", {})
             for status, description in EDGE_RESPONSES.items():
                 responses.setdefault(status, {"description": description, "content": error})
             for status in ("429", "503"):
                 responses[status].setdefault("headers", {})["Retry-After"] = RETRY_AFTER_HEADER
     return result
+
+
+class HourMinuteFieldSchema(OpenApiSerializerFieldExtension):
+    """HH:MM fields as the string pattern they accept, not `format: time` (which allows
+    seconds and offsets the API refuses)."""
+
+    target_class = "web.core.serializers.HourMinuteField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {"type": "string", "pattern": self.target.pattern, "example": "09:00"}
+
+
+class StringOrIntegerFieldSchema(OpenApiSerializerFieldExtension):
+    """A string or an integer, as the field takes."""
+
+    target_class = "web.core.serializers.StringOrIntegerField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        text: dict[str, Any] = {"type": "string"}
+        if self.target.max_length is not None:
+            text["maxLength"] = self.target.max_length
+        schema: dict[str, Any] = {"oneOf": [text, {"type": "integer"}]} if direction == "request" else text
+        if self.target.allow_null:
+            schema["nullable"] = True
+        return schema
