@@ -184,11 +184,11 @@ class Connection:
                     return  # the client closed, or stayed idle past the keep-alive
                 request_id = _request_id(request) or request_id
                 body = await self._read_body(request)
-                status, headers, payload = await self._forward(request, body)
+                response, payload = await self._forward(request, body)
             except Refusal as refusal:
                 await self._refuse(refusal, request_id)
                 return
-            await self._send(h11.Response(status_code=status, headers=headers), payload)
+            await self._send(response, payload)
             if self.h11.our_state is h11.MUST_CLOSE or self.h11.their_state is h11.MUST_CLOSE:
                 return
             try:
@@ -277,7 +277,7 @@ class Connection:
                                   f"The request body did not arrive within {self.settings.body_timeout:g} s.") from None
                 self.h11.receive_data(data)
 
-    async def _forward(self, request: h11.Request, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    async def _forward(self, request: h11.Request, body: bytes) -> tuple[h11.Response, bytes]:
         """Pass the whole request to gunicorn; return its whole answer."""
         headers = [(name, value) for name, value in request.headers.raw_items() if name.lower() not in _HOP_BY_HOP]
         if body or request.method not in (b"GET", b"HEAD", b"DELETE", b"OPTIONS"):
@@ -307,7 +307,7 @@ class Connection:
             await _close(writer)
 
     async def _read_upstream(self, reader: asyncio.StreamReader,
-                             upstream: h11.Connection) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+                             upstream: h11.Connection) -> tuple[h11.Response, bytes]:
         response: h11.Response | None = None
         chunks: list[bytes] = []
         while True:
@@ -324,7 +324,7 @@ class Connection:
             raise OSError("no response")
         headers = [(name, value) for name, value in response.headers.raw_items()
                    if name.lower() not in _HOP_BY_HOP or name.lower() == b"content-length"]
-        return response.status_code, headers, b"".join(chunks)
+        return h11.Response(status_code=response.status_code, headers=headers, reason=response.reason), b"".join(chunks)
 
     def _proxy_line(self) -> bytes:
         """PROXY protocol v1: gunicorn sets REMOTE_ADDR to the client's address from it."""

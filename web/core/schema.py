@@ -94,6 +94,15 @@ RETRY_AFTER_HEADER = {
 }
 
 
+def _allow_blank(schema: dict[str, Any]) -> None:
+    """A blank query value counts as not given (web/core/params.py): the schema allows it."""
+    schema.pop("minLength", None)
+    if "pattern" in schema:
+        schema["pattern"] = f"(?:{schema['pattern']})|^\\s*$"
+    if "enum" in schema and "" not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], ""]
+
+
 def edge_responses_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: every operation declares the edge answers
     (EDGE_RESPONSES) in the error shape, and its 429 and 503 the Retry-After header; query
@@ -103,8 +112,7 @@ def edge_responses_hook(result: dict[str, Any], generator: Any, request: Any, pu
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
-                    # A blank query value counts as not given (web/core/params.py): allowed.
-                    parameter.get("schema", {}).pop("minLength", None)
+                    _allow_blank(parameter.get("schema", {}))
             responses = operation.setdefault("responses", {})
             for status, description in EDGE_RESPONSES.items():
                 responses.setdefault(status, {"description": description, "content": error})
