@@ -48,6 +48,8 @@ from web.core.error_shape import error_shape
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("mash.front")
+# Answers the front server gives itself get the request line the application logs for its own.
+request_log = logging.getLogger("mash.request")
 
 # gunicorn's own limits are 4094 (request line), 8190 (one header line), 100 (headers):
 # ours are at most those, so gunicorn never answers a request we passed on with its HTML.
@@ -178,6 +180,8 @@ class Connection:
         first = True
         while True:
             request_id = uuid.uuid4().hex
+            request: h11.Request | None = None
+            started = asyncio.get_running_loop().time()
             try:
                 request = await self._read_head(first)
                 if request is None:
@@ -186,6 +190,14 @@ class Connection:
                 body = await self._read_body(request)
                 response, payload = await self._forward(request, body)
             except Refusal as refusal:
+                request_log.info("request", extra={
+                    "request_id": request_id,
+                    "method": request.method.decode("latin-1") if request else None,
+                    "path": request.target.decode("latin-1").split("?", 1)[0][:256] if request else None,
+                    "status": refusal.status,
+                    "duration_ms": round((asyncio.get_running_loop().time() - started) * 1000, 2),
+                    "user_id": None,
+                })
                 await self._refuse(refusal, request_id)
                 return
             await self._send(response, payload)
