@@ -17,4 +17,5 @@ RUN SECRET_KEY=build DATABASE_URL=postgresql://build/build python manage.py coll
 RUN useradd --system --uid 10001 mash && mkdir -p /tmp/prometheus /var/lib/beat && chown mash /tmp/prometheus /var/lib/beat
 USER mash
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py"]
+# The front server reads each request in full, then hands it to gunicorn (config/front.py).
+CMD ["python", "-m", "config.front"]

@@ -10,6 +10,9 @@ from config.env import log_format
 # Loopback unless told otherwise: `make run` (demo accounts with a published password)
 # is reachable from this machine only. The image sets HOST=0.0.0.0.
 bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# Behind the front server (config/front.py), which passes the client's address in a PROXY
+# protocol line; accepted from loopback only (gunicorn's default proxy_allow_ips).
+proxy_protocol = "v1" if os.environ.get("PROXY_PROTOCOL") else "off"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "8"))

@@ -17,6 +17,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
@@ -67,6 +69,69 @@ def _terminate(procs: dict[str, subprocess.Popen[bytes]], grace: float = 15.0) -
             proc.wait()
 
 
+@dataclass
+class Supervised:
+    """One long-running process of the stack, restarted when it dies."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str] | None = None
+    new_session: bool = False
+    proc: subprocess.Popen[bytes] | None = None
+    exits: deque[float] = field(default_factory=deque)
+    restart_at: float | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=self.env, start_new_session=self.new_session)
+        self.restart_at = None
+
+
+class Supervisor:
+    """Keeps the web server, the worker and beat running, as compose's restart policy does
+    in production: a process that exits is started again after a back-off that doubles
+    with each exit (1 s, 2 s, 4 s ... at most `backoff_max`), every exit and restart
+    logged. More than `max_restarts` exits of one process within `window` seconds means it
+    cannot run (a bad setting, a port taken): then the stack stops instead of looping."""
+
+    def __init__(self, services: list[Supervised], *, max_restarts: int = 5, window: float = 300.0,
+                 backoff_base: float = 1.0, backoff_max: float = 30.0) -> None:
+        self.services = {service.name: service for service in services}
+        self.max_restarts, self.window = max_restarts, window
+        self.backoff_base, self.backoff_max = backoff_base, backoff_max
+
+    def start(self) -> None:
+        for service in self.services.values():
+            service.start()
+
+    def check(self, now: float | None = None) -> bool:
+        """One round: note exits, restart what is due. False when a process gave up."""
+        now = time.monotonic() if now is None else now
+        for service in self.services.values():
+            if service.restart_at is not None:
+                if now >= service.restart_at:
+                    service.start()
+                    log.info("%s restarted (pid %s)", service.name, service.proc.pid if service.proc else None)
+                continue
+            if service.proc is None or service.proc.poll() is None:
+                continue
+            while service.exits and service.exits[0] < now - self.window:
+                service.exits.popleft()
+            service.exits.append(now)
+            code = service.proc.returncode
+            if len(service.exits) > self.max_restarts:
+                log.error("%s exited with code %s, %d times in %.0f s; stopping the stack",
+                          service.name, code, len(service.exits), self.window)
+                return False
+            delay = min(self.backoff_max, self.backoff_base * 2 ** (len(service.exits) - 1))
+            log.error("%s exited with code %s; restarting in %.0f s (%d of %d restarts in %.0f s)",
+                      service.name, code, delay, len(service.exits), self.max_restarts, self.window)
+            service.restart_at = now + delay
+        return True
+
+    def processes(self) -> dict[str, subprocess.Popen[bytes]]:
+        return {name: service.proc for name, service in self.services.items() if service.proc is not None}
+
+
 def run() -> int:
     data_dir = _data_dir(".data")
     os.environ.setdefault("SECRET_KEY", _local_secret_key(data_dir))
@@ -82,7 +147,7 @@ def run() -> int:
 
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
-    procs: dict[str, subprocess.Popen[bytes]] = {}
+    supervisor = Supervisor([])
     stack = EmbeddedStack(data_dir)
     try:
         stack.start()
@@ -92,25 +157,19 @@ def run() -> int:
         _manage("seed_demo", "--if-empty")
         _manage("search_index", "ensure")
         python = sys.executable
-        procs["web"] = subprocess.Popen(
-            [
-                # Binds to PORT (set above) like every other setting: config/gunicorn.conf.py.
-                python, "-m", "gunicorn", "config.wsgi:application", "-c", "config/gunicorn.conf.py",
-            ],
-            cwd=ROOT,
-        )
-        procs["worker"] = subprocess.Popen(
+        supervisor = Supervisor([
+            # The front server on PORT, with gunicorn behind it (config/front.py,
+            # config/gunicorn.conf.py).
+            Supervised("web", [python, "-m", "config.front"]),
             # --quiet: no banner; the worker logs one "ready" line (LOG_LEVEL and LOG_FORMAT
             # apply, see config/celery.py).
-            [python, "-m", "celery", "-A", "config", "--quiet", "worker",
-             "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "-Q", "celery,index,activity,mail"],
-            cwd=ROOT,
-        )
-        procs["beat"] = subprocess.Popen(
-            [python, "-m", "celery", "-A", "config", "--quiet", "beat",
-             "--schedule", str(data_dir / "celerybeat-schedule")],
-            cwd=ROOT,
-        )
+            Supervised("worker", [python, "-m", "celery", "-A", "config", "--quiet", "worker",
+                                  "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"),
+                                  "-Q", "celery,index,activity,mail"]),
+            Supervised("beat", [python, "-m", "celery", "-A", "config", "--quiet", "beat",
+                                "--schedule", str(data_dir / "celerybeat-schedule")]),
+        ])
+        supervisor.start()
         base = f"http://127.0.0.1:{port}"
         print(
             "\nMASH Marketplace is starting:\n"
@@ -122,19 +181,16 @@ def run() -> int:
             "Ctrl-C stops everything.\n",
             flush=True,
         )
-        while True:
-            for name, proc in procs.items():
-                if proc.poll() is not None:
-                    log.error("%s exited with code %s; stopping the stack", name, proc.returncode)
-                    return 1
+        while supervisor.check():
             time.sleep(0.5)
+        return 1
     except _Stop as stop:
         log.info("received %s, stopping", stop)
         return 0
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        _terminate(procs)
+        _terminate(supervisor.processes())
         stack.stop()
         (data_dir / "env").unlink(missing_ok=True)
 

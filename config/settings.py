@@ -202,6 +202,8 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     # Tokens carry a digest of the password hash: a password change ends every session.
     "CHECK_REVOKE_TOKEN": True,
+    # Claims are checked before use: a signed token with odd claims is a 401, never a 500.
+    "AUTH_TOKEN_CLASSES": ("web.accounts.jwt_claims.CheckedAccessToken",),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -223,6 +225,11 @@ SPECTACULAR_SETTINGS = {
         "RelationStatusEnum": "web.relations.models.RelationStatus",
         "RelationInitiatorEnum": "web.relations.models.Initiator",
     },
+    # Every operation declares the answers of the edge (414, 431, 408...) and Retry-After.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "web.core.schema.edge_responses_hook",
+    ],
 }
 
 # --- Celery -------------------------------------------------------------------

@@ -8,18 +8,20 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from config.wsgi import application  # noqa: E402
 from tests.factories import TutorProfileFactory
 
 # Loaded at collection: building the schema needs Django, not the database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+# Every phase that runs per operation (examples, coverage, fuzzing), with data that fits the
+# schema and data that does not: a request the schema allows must not be refused, and one
+# it forbids must not be accepted.
+schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+# Text PostgreSQL cannot store (NUL, lone surrogates) is a documented 400 the schema does not spell.
+schema.config.generation.update(modes=list(GenerationMode), allow_x00=False, codec="utf-8")
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +52,7 @@ def bearer(db) -> dict[str, str]:
 def test_api_conforms_to_its_schema(case, bearer, opensearch) -> None:
     # `opensearch`: a private clone with an (empty) tutor index, so search endpoints
     # answer from a real index instead of 503 for a missing one.
-    case.call_and_validate(
-        headers=bearer,
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
-    )
+    # Every check but positive_data_acceptance: rules across fields (a slot ends after it
+    # starts) and signed cursors are beyond what a schema states, so a schema-valid request
+    # may still be a 400 naming the field.
+    case.call_and_validate(headers=bearer, excluded_checks=[positive_data_acceptance])

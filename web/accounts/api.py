@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
     inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,9 +24,11 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from web.accounts import services
 from web.accounts.export import account_export
+from web.accounts.jwt_claims import CheckedRefreshToken, user_id_claim
 from web.accounts.models import ACCOUNT_LANGUAGES, Role, User
 from web.accounts.services import login_attempt, registration_attempt, user_register
-from web.core.catalogues import is_time_zone
+from web.accounts.signin_limits import signin_failed
+from web.core.catalogues import iana_time_zones, is_time_zone
 from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, TOKEN_NOT_VALID, error_example, validation_example
 from web.core.serializers import StrictSerializer
 
@@ -77,7 +79,8 @@ class RegisterApi(APIView):
         password = serializers.CharField(min_length=1, max_length=128, write_only=True)
         full_name = serializers.CharField(min_length=1, max_length=150)
         role = serializers.ChoiceField(choices=[Role.STUDENT, Role.TUTOR])
-        timezone = serializers.CharField(max_length=64, default="UTC")
+        # Choices, so the schema lists what the API takes.
+        timezone = serializers.ChoiceField(choices=sorted(iana_time_zones()), default="UTC")
         language = serializers.ChoiceField(choices=ACCOUNT_LANGUAGES, default="en")
 
         def validate_timezone(self, value: str) -> str:
@@ -469,8 +472,9 @@ _login_errors = {
     429: OpenApiResponse(
         ERROR_RESPONSE.response,
         description=(
-            "More than 10 sign-in attempts for this email in a minute (30 in an hour), or 60 from this "
-            "address in a minute (600 in an hour); see Retry-After"
+            "60 sign-in attempts from this address in a minute (600 in an hour); 5 failed ones for this "
+            "email from this address in a minute (20 in an hour); or, for an address that has failed on "
+            "this email, 10 failed ones for it from anywhere in a minute (30 in an hour); see Retry-After"
         ),
     ),
 }
@@ -494,8 +498,13 @@ _login_errors = {
 )
 class TokenObtainApi(TokenObtainPairView):
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        login_attempt(request.data.get("email") if isinstance(request.data, dict) else None)
-        return super().post(request, *args, **kwargs)
+        email = request.data.get("email") if isinstance(request.data, dict) else None
+        login_attempt(email)
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.AuthenticationFailed:  # simplejwt's subclasses it
+            signin_failed(email)
+            raise
 
 
 class RefreshSerializer(TokenRefreshSerializer):
@@ -503,13 +512,12 @@ class RefreshSerializer(TokenRefreshSerializer):
     has the password the token was issued under: deleting, deactivating or changing the
     password of an account ends its sessions (401, never a 500 for a deleted account)."""
 
+    token_class = CheckedRefreshToken  # claims checked: odd ones are a 401
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         refresh = self.token_class(attrs["refresh"])  # TokenError for a bad one: the view's 401
-        claim = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
-        # A claim that is no account id (a token signed with this key but not for an account)
-        # is no account, not a failed query.
-        is_id = str(claim).isdigit() and len(str(claim)) < 19
-        user = User.objects.filter(pk=int(str(claim))).first() if is_id else None
+        user_id = user_id_claim(refresh.payload.get(jwt_settings.USER_ID_CLAIM))
+        user = User.objects.filter(pk=user_id).first() if user_id is not None else None
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         if refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):

@@ -20,6 +20,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from web.accounts import erasure, tokens
 from web.accounts.models import Role, User
+from web.accounts.signin_limits import signin_check
 from web.activity.events import activity_log
 from web.core.context import request_context
 from web.core.errors import InvalidInput, RateLimited
@@ -30,15 +31,6 @@ from web.relations.services import relation_invitations_attach
 
 log = logging.getLogger("mash.accounts")
 
-# Sign-in attempts per account (email), right or wrong: enough for a person who mistypes,
-# too few to guess a password. Across all clients, so a botnet shares one budget.
-LOGIN_SCOPE = "auth.login"
-LOGIN_RATES = (Rate(10, 60), Rate(30, 3600))
-# Per client address, so trying one password against many accounts (or many new ones,
-# each costing a password hash) is limited too; generous enough for a school behind one
-# address.
-LOGIN_ADDRESS_SCOPE = "auth.login.address"
-LOGIN_ADDRESS_RATES = (Rate(60, 60), Rate(600, 3600))
 REGISTER_ADDRESS_SCOPE = "auth.register.address"
 REGISTER_ADDRESS_RATES = (Rate(20, 3600),)
 # Password reset requests: per address (many emails tried from one client) and per email
@@ -111,20 +103,9 @@ def _on_registered(user: User) -> None:
 
 
 def login_attempt(email: object, address: str | None = None) -> None:
-    """Count a sign-in attempt from `address` (default: the current request's client) for
-    `email`; raises RateLimited (429) over LOGIN_ADDRESS_RATES or LOGIN_RATES.
-
-    Anything that is not a plausible email counts for the address only; the credentials
-    check refuses it.
-    """
-    wait = rate_limit_hit(LOGIN_ADDRESS_SCOPE, _address(address), LOGIN_ADDRESS_RATES)
-    if wait is not None:
-        raise RateLimited(wait, _("Too many sign-in attempts from this address, retry later."))
-    if not isinstance(email, str) or not email.strip() or len(email) > 254:
-        return
-    wait = rate_limit_hit(LOGIN_SCOPE, email.strip().lower(), LOGIN_RATES)
-    if wait is not None:
-        raise RateLimited(wait, _("Too many sign-in attempts for this account, retry later."))
+    """Before a sign-in: raises RateLimited (429) past the sign-in limits
+    (web/accounts/signin_limits.py); `signin_failed` counts a wrong password."""
+    signin_check(email, address)
 
 
 def registration_attempt(address: str | None = None) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -23,7 +24,7 @@ from web.activity.triggers import activity_trigger
 from web.core.pagination import PageQuerySerializer, page_example, page_serializer, page_size_field
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, error_example, validation_example
-from web.core.serializers import StrictSerializer
+from web.core.serializers import StrictSerializer, StringOrIntegerField
 
 METADATA_MAX_BYTES = 2048
 # The top-level object is depth 1: {"a": {"b": {"c": {"d": 1}}}} is depth 4.
@@ -125,20 +126,29 @@ class ActivityListApi(APIView):
         return Response(self.OutputSerializer(page).data)
 
 
+# ACTION_RE within the client namespace: "ui." and one to three more segments.
+CLIENT_ACTION_RE = "^" + re.escape(CLIENT_ACTION_PREFIX[:-1]) + r"(\.[a-z][a-z0-9_]*){1,3}$"
+
+
 class ActivityTriggerApi(APIView):
     class InputSerializer(StrictSerializer):
         class Meta:
             ref_name = "ActivityTriggerInput"
 
+        # The pattern says what the API takes: an event name in the client namespace.
         action = serializers.RegexField(
-            ACTION_RE, max_length=ACTION_MAX_LENGTH,
+            CLIENT_ACTION_RE, max_length=ACTION_MAX_LENGTH,
             help_text=f"{_ACTION_HELP} Client events are in the `{CLIENT_ACTION_PREFIX}` namespace.",
+            error_messages={"invalid": (
+                f"Client events are named {CLIENT_ACTION_PREFIX}<name>, e.g. ui.click; other names are "
+                "recorded by the server only."
+            )},
         )
         entity_type = serializers.RegexField(
             ENTITY_TYPE_RE, default="", allow_blank=True, max_length=ENTITY_TYPE_MAX_LENGTH,
             help_text=_ENTITY_TYPE_HELP,
         )
-        entity_id = serializers.CharField(
+        entity_id = StringOrIntegerField(
             default=None, allow_null=True, max_length=ENTITY_ID_MAX_LENGTH,
             help_text="Id of the entity, if any (numbers are stored as strings).",
         )

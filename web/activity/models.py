@@ -25,12 +25,13 @@ class ActivityLog(models.Model):
     """One thing a user (or an anonymous visitor) did. Append-only; purged after the retention period."""
 
     # The feed index (user, -timestamp, id) leads with user, so the FK needs no index of its own.
-    # Events are personal data: they go with the account.
+    # An account's events outlive it, detached and stripped of what identifies the person
+    # (web/activity/signals.py), until the retention purge removes them like any other.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="activity_events",
         db_index=False,
     )

@@ -30,3 +30,10 @@ def activity_purge_old(*, retention_days: int | None = None, batch_size: int = P
         deleted += count
         if len(ids) < batch_size:
             return deleted
+
+
+def activity_detach_user(user_id: int) -> int:
+    """Detach every event of the account `user_id` from it and empty what could identify
+    the person (metadata, Referer); the action, entity, time and timings stay until the
+    retention purge. Returns the number of events detached."""
+    return ActivityLog.objects.filter(user_id=user_id).update(user=None, metadata={}, referrer=None)

@@ -34,6 +34,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from web.core.context import current_request_id
+from web.core.error_shape import error_shape
 
 logger = logging.getLogger("mash.errors")
 
@@ -178,10 +179,7 @@ def _flatten_fields(detail: Any, prefix: str = "") -> Fields:
 
 
 def error_body(code: str, message: Message, fields: Fields | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": str(message)}
-    if fields:
-        error["fields"] = fields
-    return {"error": error, "request_id": current_request_id()}
+    return error_shape(code, str(message), fields, current_request_id())
 
 
 def _django_detail(exc: DjangoValidationError) -> dict[str, Any]:

@@ -223,15 +223,12 @@ def page_serializer(item: type[serializers.BaseSerializer], *, ref_name: str) ->
     return PageOutput
 
 
-def page_example(item: Any, *, name: str = "page", has_more: bool = True) -> OpenApiExample:
-    """The OpenAPI example of a 200 page holding `item`."""
+def page_example(item: Any, *, name: str = "page") -> OpenApiExample:
+    """The OpenAPI example of a 200 page holding `item`: the last page, since a cursor in an
+    example would be taken for one to send (a cursor is signed: only the API makes them)."""
     return OpenApiExample(
         name,
         response_only=True,
         status_codes=["200"],
-        value={
-            "results": [item],
-            "cursor": "eyJwIjpbIjIwMjYtMDIt...:1tQ9xZ:abc" if has_more else None,
-            "has_more": has_more,
-        },
+        value={"results": [item], "cursor": None, "has_more": False},
     )

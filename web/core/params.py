@@ -19,12 +19,18 @@ _ALWAYS_ALLOWED = frozenset({api_settings.URL_FORMAT_OVERRIDE or "format", "_"})
 _NAME_SHOWN = 64
 
 
+class QueryValues(dict[str, str]):
+    """The values of a query string: strings by nature, so no JSON type check applies."""
+
+    from_query_string = True
+
+
 def query_input(params: QueryDict, serializer_class: type[serializers.Serializer]) -> dict[str, str]:
     """The single values of `params` for `serializer_class`'s fields; raises ValidationError
     naming every unknown or repeated parameter."""
     known = serializer_class._declared_fields  # type: ignore[attr-defined]
     expected = f"expected one of: {', '.join(known)}" if known else "this endpoint takes none"
-    data: dict[str, str] = {}
+    data = QueryValues()
     errors: dict[str, list[str]] = {}
     for name in params:
         values = params.getlist(name)
@@ -34,7 +40,10 @@ def query_input(params: QueryDict, serializer_class: type[serializers.Serializer
         elif len(values) > 1:
             errors[name] = ["Give this parameter once."]
         elif values[0].strip():
-            data[name] = values[0]
+            if isinstance(known[name], serializers.BooleanField) and values[0] not in ("true", "false"):
+                errors[name] = ["Must be true or false."]  # as the schema says, not 0/1/yes/on
+            else:
+                data[name] = values[0]
     if errors:
         raise serializers.ValidationError(errors)
     return data

@@ -117,3 +117,89 @@ def rate_limit_hit(scope: str, identity: str, rates: Sequence[Rate], *, now: flo
     if result is None:
         return None
     return max(float(result), 0.001)
+
+
+# Counting outcomes rather than requests (e.g. failed sign-ins): the caller asks whether
+# one more hit would fit (`rate_limit_wait`, nothing recorded) before acting, and records
+# the hit (`rate_limit_record`, always recorded) once the outcome is known. Each set keeps
+# only its newest `limit` members, all a wait needs, so memory stays bounded however many
+# hits are recorded. ARGV as for _SLIDING_LOG (a wait passes an empty member).
+_RECORD = Script(
+    None,  # type: ignore[arg-type]
+    b"""
+local now = tonumber(ARGV[1])
+if now == nil then
+    if redis.replicate_commands then redis.replicate_commands() end
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+for i, key in ipairs(KEYS) do
+    local limit = tonumber(ARGV[1 + 2 * i])
+    local period = tonumber(ARGV[2 + 2 * i])
+    redis.call('ZADD', key, now, ARGV[2])
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+    redis.call('ZREMRANGEBYRANK', key, 0, -limit - 1)
+    redis.call('PEXPIRE', key, math.ceil(period * 1000))
+end
+return false
+""",
+)
+
+_WAIT = Script(
+    None,  # type: ignore[arg-type]
+    b"""
+local now = tonumber(ARGV[1])
+if now == nil then
+    local t = redis.call('TIME')
+    now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local wait = 0
+for i, key in ipairs(KEYS) do
+    local limit = tonumber(ARGV[1 + 2 * i])
+    local period = tonumber(ARGV[2 + 2 * i])
+    local edge = redis.call('ZRANGEBYSCORE', key, now - period, '+inf', 'WITHSCORES')
+    local count = #edge / 2
+    if count >= limit then
+        local key_wait = tonumber(edge[2 * (count - limit) + 2]) + period - now
+        if key_wait > wait then wait = key_wait end
+    end
+end
+if wait > 0 then return tostring(wait) end
+return false
+""",
+)
+
+
+def _rate_args(rates: Sequence[Rate]) -> list[str | float | int]:
+    args: list[str | float | int] = []
+    for rate in rates:
+        args.extend((rate.limit, repr(float(rate.period_seconds))))
+    return args
+
+
+def rate_limit_wait(scope: str, identity: str, rates: Sequence[Rate], *, now: float | None = None) -> float | None:
+    """Seconds until one more hit of (scope, identity) fits every rate, or None when it
+    fits now. Records nothing; fails open (None) while Redis is unreachable."""
+    if not rates:
+        return None
+    keys = [_key(scope, identity, rate) for rate in rates]
+    try:
+        args = ["" if now is None else repr(now), "", *_rate_args(rates)]
+        result = _WAIT(keys=keys, args=args, client=redis_client())
+    except redis.RedisError as exc:
+        logger.warning("rate limit not enforced, Redis unavailable", extra={"scope": scope, "error": str(exc)})
+        return None
+    return None if result is None else max(float(result), 0.001)
+
+
+def rate_limit_record(scope: str, identity: str, rates: Sequence[Rate], *, now: float | None = None) -> None:
+    """Record one hit of (scope, identity) against every rate, whether or not it fits."""
+    if not rates:
+        return
+    keys = [_key(scope, identity, rate) for rate in rates]
+    member = f"{time.time() if now is None else now:.6f}:{secrets.token_hex(6)}"
+    args: list[str | float | int] = ["" if now is None else repr(now), member, *_rate_args(rates)]
+    try:
+        _RECORD(keys=keys, args=args, client=redis_client())
+    except redis.RedisError as exc:
+        logger.warning("rate limit hit not recorded, Redis unavailable", extra={"scope": scope, "error": str(exc)})

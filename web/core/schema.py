@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -71,3 +71,77 @@ class StatelessJwtScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> list[Any]:
         return []
+
+
+# Answers any operation can get from the front server (config/front.py) before the
+# application sees the request, or from the application for any request: declared on
+# every operation so a client (and a contract test) knows them. Same error shape.
+EDGE_RESPONSES = {
+    "400": "Malformed request line, headers or body",
+    "408": "The request headers or body did not arrive in time",
+    "413": "The request body is too large",
+    "414": "The request line (path and query string) is too long",
+    "429": "Too many requests, or too many open connections from this address; see Retry-After",
+    "431": "The request headers are too large or too many",
+    "501": "A transfer coding other than chunked",
+    "502": "The application server failed to answer",
+    "503": "The service is temporarily unavailable; see Retry-After",
+    "504": "The application did not answer in time",
+}
+RETRY_AFTER_HEADER = {
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "Seconds to wait before retrying",
+}
+
+
+def _allow_blank(schema: dict[str, Any]) -> None:
+    """A blank query value counts as not given (web/core/params.py): the schema allows it."""
+    schema.pop("minLength", None)
+    if "pattern" in schema:
+        schema["pattern"] = f"(?:{schema['pattern']})|^\\s*$"
+    if "enum" in schema and "" not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], ""]
+
+
+def edge_responses_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: every operation declares the edge answers
+    (EDGE_RESPONSES) in the error shape, and its 429 and 503 the Retry-After header; query
+    parameters take a blank value (it means "not given")."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    _allow_blank(parameter.get("schema", {}))
+            responses = operation.setdefault("responses", {})
+            for status, description in EDGE_RESPONSES.items():
+                responses.setdefault(status, {"description": description, "content": error})
+            for status in ("429", "503"):
+                responses[status].setdefault("headers", {})["Retry-After"] = RETRY_AFTER_HEADER
+    return result
+
+
+class HourMinuteFieldSchema(OpenApiSerializerFieldExtension):
+    """HH:MM fields as the string pattern they accept, not `format: time` (which allows
+    seconds and offsets the API refuses)."""
+
+    target_class = "web.core.serializers.HourMinuteField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {"type": "string", "pattern": self.target.pattern, "example": "09:00"}
+
+
+class StringOrIntegerFieldSchema(OpenApiSerializerFieldExtension):
+    """A string or an integer, as the field takes."""
+
+    target_class = "web.core.serializers.StringOrIntegerField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        text: dict[str, Any] = {"type": "string"}
+        if self.target.max_length is not None:
+            text["maxLength"] = self.target.max_length
+        schema: dict[str, Any] = {"oneOf": [text, {"type": "integer"}]} if direction == "request" else text
+        if self.target.allow_null:
+            schema["nullable"] = True
+        return schema

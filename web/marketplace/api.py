@@ -31,7 +31,7 @@ from search.cursor import InvalidCursor
 from search.fields import PROFILE_FIELDS, TUTOR_FIELDS, DocumentField
 from search.query import DEFAULT_ORDERING, ORDERINGS, SEARCH_MAX_TERMS, TOTAL_COUNTED_UP_TO, TutorQuery, search_terms
 from search.suggest import SUGGEST_LIMIT, SUGGEST_MAX_LENGTH
-from web.core.catalogues import is_language, is_time_zone
+from web.core.catalogues import ISO_639_1, is_language, is_time_zone
 from web.core.errors import ServiceUnavailable
 from web.core.i18n import current_language
 from web.core.identity import user_id_of
@@ -158,7 +158,9 @@ class TutorListApi(APIView):
         price_min = serializers.IntegerField(required=False, min_value=0, max_value=HOURLY_RATE_MAX)
         price_max = serializers.IntegerField(required=False, min_value=0, max_value=HOURLY_RATE_MAX)
         experience_min = serializers.IntegerField(required=False, min_value=0, max_value=EXPERIENCE_MAX)
-        language = serializers.CharField(required=False, max_length=2, help_text="ISO 639-1 code, e.g. uk.")
+        language = serializers.ChoiceField(
+            choices=sorted(ISO_639_1), required=False, help_text="ISO 639-1 code, e.g. uk."
+        )
         has_certifications = serializers.BooleanField(required=False, help_text="true or false.")
         search = serializers.CharField(
             required=False, max_length=SEARCH_MAX_LENGTH, allow_blank=True,
@@ -284,7 +286,7 @@ class TutorListApi(APIView):
                 "page", response_only=True, status_codes=["200"],
                 value={
                     "results": [_RESULT_EXAMPLE], "total": 128, "total_exact": True,
-                    "cursor": "eyJhIjpbNC45LDM3LDQyXX0:1t9x:abc", "has_more": True,
+                    "cursor": None, "has_more": False,
                 },
             ),
             OpenApiExample(

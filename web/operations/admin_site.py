@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
 from web.accounts.services import login_attempt
+from web.accounts.signin_limits import signin_failed
 from web.core.errors import RateLimited
 from web.core.identity import client_address
 
@@ -29,5 +30,9 @@ class AdminSite(admin.AdminSite):
                 )
                 response["Retry-After"] = str(max(1, math.ceil(exc.wait or 1)))
                 return response
+            response = super().login(request, extra_context)
+            if not request.user.is_authenticated:
+                signin_failed(request.POST.get("username"), client_address(request))
+            return response
         return super().login(request, extra_context)
 

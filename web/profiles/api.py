@@ -15,7 +15,7 @@ from web.core.i18n import current_language
 from web.core.pagination import PageQuerySerializer, page_example, page_serializer, page_size_field
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, NOT_AUTHENTICATED, error_example, validation_example
-from web.core.serializers import StrictSerializer
+from web.core.serializers import HourMinuteField, StrictSerializer
 from web.profiles import services
 from web.profiles.editable import ProfileInputSerializer, profile_editable_data
 from web.profiles.models import END_OF_DAY, END_OF_DAY_TEXT, TutorProfile, slot_end_text
@@ -221,11 +221,10 @@ class SnapshotRestoreApi(APIView):
         return Response(render_profile(profile))
 
 
-class SlotEndField(serializers.TimeField):
+class SlotEndField(HourMinuteField):
     """HH:MM, where 24:00 is the end of the day (00:00 is refused: it would end before it began)."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+    pattern = r"^(00:(0[1-9]|[1-5]\d)|(0[1-9]|1\d|2[0-3]):[0-5]\d|24:00)$"
 
     def to_internal_value(self, value: Any) -> Any:
         if value == END_OF_DAY_TEXT:
@@ -244,7 +243,7 @@ class SlotSerializer(StrictSerializer):
         ref_name = "AvailabilitySlot"
 
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday ... 6 = Sunday")
-    start = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    start = HourMinuteField()
     end = SlotEndField(help_text="HH:MM; 24:00 for a slot that runs to midnight.")
 
 

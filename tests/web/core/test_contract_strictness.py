@@ -1,0 +1,71 @@
+"""The shared helpers keep the API exactly as strict as its published schema."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import QueryDict
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework import serializers
+
+from web.core.params import query_input
+from web.core.schema import EDGE_RESPONSES
+from web.core.serializers import HourMinuteField, StrictSerializer, StringOrIntegerField
+
+
+class Body(StrictSerializer):
+    flag = serializers.BooleanField(required=False)
+    name = serializers.CharField(required=False)
+    count = serializers.IntegerField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+    at = HourMinuteField(required=False)
+    ref = StringOrIntegerField(required=False)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"flag": 0}, "flag"), ({"flag": "true"}, "flag"), ({"name": 42}, "name"), ({"count": "7"}, "count"),
+     ({"count": True}, "count"), ({"tags": ["a", 0]}, "tags"), ({"at": "9:5"}, "at"), ({"at": "09:00:00"}, "at"),
+     ({"ref": True}, "ref"), ({"ref": 1.5}, "ref")],
+)
+def test_a_json_value_of_another_type_is_refused_naming_the_field(body, field) -> None:
+    serializer = Body(data=body)
+    assert not serializer.is_valid()
+    assert list(serializer.errors) == [field]
+
+
+def test_values_of_the_declared_types_are_taken() -> None:
+    serializer = Body(data={"flag": False, "name": "x", "count": 3, "tags": ["a"], "at": "23:59", "ref": 42})
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data["ref"] == "42"
+
+
+class Query(serializers.Serializer):
+    flag = serializers.BooleanField(required=False)
+
+
+@pytest.mark.parametrize("value", ["0", "1", "yes", "on", "True"])
+def test_a_query_boolean_is_true_or_false_only(value) -> None:
+    with pytest.raises(serializers.ValidationError):
+        query_input(QueryDict(f"flag={value}"), Query)
+    assert query_input(QueryDict("flag=true"), Query) == {"flag": "true"}
+    assert query_input(QueryDict("flag="), Query) == {}  # blank: not given
+
+
+def test_every_operation_declares_the_edge_answers_and_retry_after() -> None:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert set(EDGE_RESPONSES) <= set(responses), (method, path)
+            for status in ("429", "503"):
+                assert responses[status]["headers"]["Retry-After"]["schema"]["type"] == "integer", (method, path)
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    assert "minLength" not in parameter["schema"], (method, path, parameter["name"])
+
+
+def test_time_slots_are_published_as_the_hh_mm_they_accept() -> None:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    slot = schema["components"]["schemas"]["AvailabilitySlotRequest"]["properties"]
+    assert "format" not in slot["start"] and slot["start"]["pattern"] == HourMinuteField.pattern
+    assert "24:00" in slot["end"]["pattern"]
