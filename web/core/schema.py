@@ -101,6 +101,10 @@ def _allow_blank(schema: dict[str, Any]) -> None:
         schema["pattern"] = f"(?:{schema['pattern']})|^\\s*$"
     if "enum" in schema and "" not in schema["enum"]:
         schema["enum"] = [*schema["enum"], ""]
+    if schema.get("type") == "string" and "format" in schema:
+        # A formatted value (a date) or nothing: JSON Schema has no "format or blank".
+        typed = {key: schema.pop(key) for key in ("type", "format")}
+        schema["anyOf"] = [typed, {"type": "string", "pattern": "^\\s*$"}]
 
 
 def edge_responses_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
