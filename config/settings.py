@@ -463,10 +463,15 @@ LOGGING = {
     },
     "filters": {
         # Celery's own lines about a periodic task (beat sent it, a worker received it, it
-        # succeeded) come every few seconds: DEBUG. The tasks log when they did something.
+        # succeeded) come every few seconds, and about the per-tutor index task and the mail
+        # task once per change: DEBUG. The tasks log when they did something; failures and
+        # retries keep their level.
         "periodic_task_chatter": {
             "()": "web.core.logging.PeriodicTaskChatter",
-            "tasks": sorted({entry["task"] for entry in CELERY_BEAT_SCHEDULE.values()}),
+            "tasks": sorted(
+                {entry["task"] for entry in CELERY_BEAT_SCHEDULE.values()}
+                | {"indexer.tasks.index_tutor_task", "web.mail.tasks.mail_send_task"}
+            ),
         },
     },
     "handlers": {
