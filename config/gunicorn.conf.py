@@ -40,13 +40,16 @@ logconfig_dict = {
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
-    """Load the subject catalogue before the first request, so no search runs its query."""
+    """Load the subject catalogue and the lemmatiser's dictionaries before the first
+    request, so no search runs the catalogue's query or waits for a dictionary."""
     # Imported here: gunicorn's master reads this file before Django is set up; a worker
     # has loaded the application (and so Django) by the time this hook runs.
     from django.db import connection
 
+    from search.morphology import morphology_warm_up
     from web.marketplace.selectors import CatalogueUnavailable, subject_slugs
 
+    morphology_warm_up()
     try:
         subject_slugs()
     except CatalogueUnavailable:

@@ -58,6 +58,13 @@ def word_lemmas(word: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+def morphology_warm_up() -> None:
+    """Load the uk, pl and en dictionaries now (about a second each) rather than in the
+    first search a visitor waits for."""
+    for language in ("uk", "pl", "en"):
+        simplemma.lemmatize("warm", lang=language)
+
+
 def lemma_text(text: str | None) -> str:
     """The lemmas of `text` that differ from its words, space separated (for `*_lemmas`).
 
