@@ -46,7 +46,7 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     # has loaded the application (and so Django) by the time this hook runs.
     from django.db import connection
 
-    from search.morphology import morphology_warm_up
+    from search.morphology import morphology_warm_up  # after Django is set up, as above
     from web.marketplace.selectors import CatalogueUnavailable, subject_slugs
 
     morphology_warm_up()
