@@ -25,6 +25,8 @@ while it is unreachable (logged), like every limit here.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from web.core.context import request_context
 from web.core.errors import RateLimited
 from web.core.ratelimit import Rate, rate_limit_hit, rate_limit_record, rate_limit_wait
@@ -64,18 +66,18 @@ def signin_check(email: object, address: str | None = None) -> None:
     address = _address(address)
     wait = rate_limit_hit(LOGIN_ADDRESS_SCOPE, address, LOGIN_ADDRESS_RATES)
     if wait is not None:
-        raise RateLimited(wait, "Too many sign-in attempts from this address, retry later.")
+        raise RateLimited(wait, _("Too many sign-in attempts from this address, retry later."))
     account = _account(email)
     if account is None:
         return  # the credentials check refuses it
     pair = f"{account}|{address}"
     wait = rate_limit_wait(LOGIN_PAIR_SCOPE, pair, LOGIN_PAIR_RATES)
     if wait is not None:
-        raise RateLimited(wait, "Too many failed sign-ins for this account from this address, retry later.")
+        raise RateLimited(wait, _("Too many failed sign-ins for this account from this address, retry later."))
     if _has_failed(pair):
         wait = rate_limit_wait(LOGIN_ACCOUNT_SCOPE, account, LOGIN_ACCOUNT_RATES)
         if wait is not None:
-            raise RateLimited(wait, "Too many failed sign-ins for this account, retry later.")
+            raise RateLimited(wait, _("Too many failed sign-ins for this account, retry later."))
 
 
 def signin_failed(email: object, address: str | None = None) -> None:

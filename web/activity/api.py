@@ -4,6 +4,7 @@ import json
 import re
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -48,7 +49,9 @@ def _check_depth(value: Any) -> None:
         item, level = stack.pop()
         if isinstance(item, (dict, list)):
             if level > METADATA_MAX_DEPTH:
-                raise serializers.ValidationError(f"Nesting deeper than {METADATA_MAX_DEPTH} levels.")
+                raise serializers.ValidationError(
+                    _("Nesting deeper than %(levels)d levels.") % {"levels": METADATA_MAX_DEPTH}
+                )
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, level + 1) for child in children)
 
@@ -162,8 +165,10 @@ class ActivityTriggerApi(APIView):
         def validate_action(self, value: str) -> str:
             if not value.startswith(CLIENT_ACTION_PREFIX):
                 raise serializers.ValidationError(
-                    f"Client events are named {CLIENT_ACTION_PREFIX}<name>, e.g. ui.click; other names are "
-                    "recorded by the server only."
+                    _(
+                        "Client events are named %(prefix)s<name>, e.g. ui.click; other names are recorded "
+                        "by the server only."
+                    ) % {"prefix": CLIENT_ACTION_PREFIX}
                 )
             return value
 
@@ -171,7 +176,9 @@ class ActivityTriggerApi(APIView):
             _check_depth(value)
             size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
             if size > METADATA_MAX_BYTES:
-                raise serializers.ValidationError(f"At most {METADATA_MAX_BYTES} bytes of JSON, got {size}.")
+                raise serializers.ValidationError(
+                    _("At most %(max)d bytes of JSON, got %(size)d.") % {"max": METADATA_MAX_BYTES, "size": size}
+                )
             return value
 
     @extend_schema(

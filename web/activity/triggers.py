@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from web.activity.events import activity_log
 from web.activity.models import ActivityLog
 from web.core.errors import RateLimited
@@ -40,7 +42,7 @@ def activity_trigger(
                 metadata={"attempted_action": action, "retry_after": round(wait, 3)},
                 status_code=429,
             )
-        raise RateLimited(wait, "Too many events: at most 5 a second and 30 a minute.")
+        raise RateLimited(wait, _("Too many events: at most 5 a second and 30 a minute."))
     return activity_log(
         user, action, entity_type=entity_type, entity_id=entity_id, metadata=metadata, status_code=201,
     )

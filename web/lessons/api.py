@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -51,7 +52,9 @@ class ClientDateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value: Any) -> datetime:
         parsed = super().to_internal_value(value)
         if not _YEARS[0] <= parsed.year <= _YEARS[1]:
-            raise serializers.ValidationError(f"Year must be between {_YEARS[0]} and {_YEARS[1]}.")
+            raise serializers.ValidationError(
+                _("Year must be between %(low)d and %(high)d.") % {"low": _YEARS[0], "high": _YEARS[1]}
+            )
         return parsed
 
 
@@ -379,7 +382,8 @@ class LessonMyListApi(APIView):
             for name in ("from", "to"):
                 day = attrs.get(name)
                 if day is not None and not _YEARS[0] <= day.year <= _YEARS[1]:
-                    raise serializers.ValidationError({name: [f"Year must be between {_YEARS[0]} and {_YEARS[1]}."]})
+                    message = _("Year must be between %(low)d and %(high)d.") % {"low": _YEARS[0], "high": _YEARS[1]}
+                    raise serializers.ValidationError({name: [message]})
             return attrs
 
     InputSerializer._declared_fields = {  # type: ignore[attr-defined]

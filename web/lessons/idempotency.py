@@ -20,6 +20,8 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from web.core.errors import DomainError, InvalidInput, error_body
 from web.lessons.models import IDEMPOTENCY_KEY_MAX, IdempotencyRecord
@@ -32,7 +34,7 @@ REPLAY_HEADER = "Idempotent-Replayed"
 class IdempotencyKeyReused(DomainError):
     status = 422
     code = "idempotency_key_reused"
-    default_message = (
+    default_message = gettext_lazy(
         "This Idempotency-Key was used with a different request; use a new key for a new request."
     )
 
@@ -53,7 +55,8 @@ def check_key(key: str | None) -> str | None:
     if key is None:
         return None
     if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX or not key.isprintable() or not key.isascii():
-        raise InvalidInput(fields={HEADER: [f"1 to {IDEMPOTENCY_KEY_MAX} printable ASCII characters."]})
+        message = _("1 to %(max)d printable ASCII characters.") % {"max": IDEMPOTENCY_KEY_MAX}
+        raise InvalidInput(fields={HEADER: [message]})
     return key
 
 
@@ -99,5 +102,5 @@ def idempotent(*, user_id: int, key: str | None, fingerprint: str, run: Callable
 def idempotency_purge(*, now: Any = None) -> int:
     """Delete records older than 24 hours; returns how many."""
     cutoff = (now or timezone.now()) - KEPT_FOR
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _kinds = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted

@@ -14,6 +14,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils.translation import gettext_lazy as _
 
 REASON_MAX = 500
 
@@ -64,13 +65,13 @@ class Lesson(models.Model):
                 name="lesson_tutor_no_overlap",
                 expressions=[(_person("tutor_id"), RangeOperators.OVERLAPS), (_period(), RangeOperators.OVERLAPS)],
                 condition=Q(status=LessonStatus.SCHEDULED),
-                violation_error_message="The tutor already has a lesson at that time.",
+                violation_error_message=_("The tutor already has a lesson at that time."),
             ),
             ExclusionConstraint(
                 name="lesson_student_no_overlap",
                 expressions=[(_person("student_id"), RangeOperators.OVERLAPS), (_period(), RangeOperators.OVERLAPS)],
                 condition=Q(status=LessonStatus.SCHEDULED),
-                violation_error_message="The student already has a lesson at that time.",
+                violation_error_message=_("The student already has a lesson at that time."),
             ),
         ]
         indexes = [

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from web.accounts.models import User
 from web.core.errors import InvalidInput, NotFound
@@ -37,7 +38,7 @@ def lesson_of(user: User, lesson_id: int) -> Lesson:
         .first()
     )
     if lesson is None:
-        raise NotFound("No such lesson.")
+        raise NotFound(_("No such lesson."))
     return lesson
 
 
@@ -75,9 +76,9 @@ def lessons_in_range(
     if date_to is None:
         date_to = date_from + timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if date_to < date_from:
-        raise InvalidInput(fields={"to": ["Must not be before `from`."]})
+        raise InvalidInput(fields={"to": [_("Must not be before `from`.")]})
     if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
-        raise InvalidInput(fields={"to": [f"The range may span at most {MAX_RANGE_DAYS} days."]})
+        raise InvalidInput(fields={"to": [_("The range may span at most %(days)d days.") % {"days": MAX_RANGE_DAYS}]})
     lower = _midnight(date_from, zone)
     upper = _midnight(date_to + timedelta(days=1), zone)
     who = {"tutor": Q(tutor_id=user.pk), "student": Q(student_id=user.pk)}.get(
@@ -106,7 +107,7 @@ def calendar_owner(token: str) -> User:
     """The user whose calendar feed `token` opens; NotFound for an unknown or revoked one."""
     record = CalendarToken.objects.select_related("user").filter(token_hash=token_hash(token)).first()
     if record is None or not record.user.is_active:
-        raise NotFound("No calendar at this address.")
+        raise NotFound(_("No calendar at this address."))
     return record.user
 
 

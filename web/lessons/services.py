@@ -28,6 +28,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from web.accounts.models import Role, User
 from web.activity.events import activity_log, event_fields
@@ -48,8 +50,17 @@ LATE_CANCELLATION = timedelta(hours=24)
 COMPLETION_BATCH = 500
 
 OVERLAP_MESSAGES = {
-    "lesson_tutor_no_overlap": "The tutor already has a lesson at that time.",
-    "lesson_student_no_overlap": "The student already has a lesson at that time.",
+    "lesson_tutor_no_overlap": gettext_lazy("The tutor already has a lesson at that time."),
+    "lesson_student_no_overlap": gettext_lazy("The student already has a lesson at that time."),
+}
+# The same, naming the caller's own lesson it clashes with.
+OVERLAP_CLASH_MESSAGES = {
+    "lesson_tutor_no_overlap": gettext_lazy(
+        "The tutor already has a lesson at that time: lesson %(id)s, %(start)s to %(end)s."
+    ),
+    "lesson_student_no_overlap": gettext_lazy(
+        "The student already has a lesson at that time: lesson %(id)s, %(start)s to %(end)s."
+    ),
 }
 
 
@@ -66,7 +77,7 @@ def check_span(start: datetime, end: datetime, zone_name: str | None, actor: Use
     """The UTC span of the client's times; InvalidInput naming the field on a time that
     does not exist locally or a span outside the booking rules."""
     if zone_name is not None and not is_zone(zone_name):
-        raise InvalidInput(fields={"timezone": [f"Unknown time zone: {zone_name[:64]}."]})
+        raise InvalidInput(fields={"timezone": [_("Unknown time zone: %(zone)s.") % {"zone": zone_name[:64]}]})
     zone = zone_of(zone_name or actor.timezone)
     times: dict[str, datetime] = {}
     errors: dict[str, list[str]] = {}
@@ -79,14 +90,14 @@ def check_span(start: datetime, end: datetime, zone_name: str | None, actor: Use
         raise InvalidInput(fields=errors)
     span = Span(times["start"], times["end"])
     if span.end <= span.start:
-        raise InvalidInput(fields={"end": ["Must be after start."]})
+        raise InvalidInput(fields={"end": [_("Must be after start.")]})
     length = span.end - span.start
     if not MIN_DURATION <= length <= MAX_DURATION:
-        raise InvalidInput(fields={"end": ["A lesson lasts from 15 minutes to 4 hours."]})
+        raise InvalidInput(fields={"end": [_("A lesson lasts from 15 minutes to 4 hours.")]})
     if span.start <= now:
-        raise InvalidInput(fields={"start": ["Must be in the future."]})
+        raise InvalidInput(fields={"start": [_("Must be in the future.")]})
     if span.start > now + MAX_AHEAD:
-        raise InvalidInput(fields={"start": ["Must be at most a year ahead."]})
+        raise InvalidInput(fields={"start": [_("Must be at most a year ahead.")]})
     return span
 
 
@@ -103,9 +114,9 @@ def check_availability(tutor: User, span: Span) -> None:
     if not fits_availability(span.start, span.end, zone, slots):
         local = span.start.astimezone(zone)
         raise Conflict(
-            f"The tutor is not available then ({local:%a %Y-%m-%d %H:%M} in {zone.key}); "
-            "see the tutor's availability.",
-            {"start": ["Outside the tutor's availability."]},
+            _("The tutor is not available then (%(time)s in %(zone)s); see the tutor's availability.")
+            % {"time": f"{local:%a %Y-%m-%d %H:%M}", "zone": zone.key},
+            {"start": [_("Outside the tutor's availability.")]},
         )
 
 
@@ -121,7 +132,7 @@ def _overlap_conflict(name: str, *, actor: User, tutor_id: int, student_id: int,
                       exclude: int | None) -> Conflict:
     """The Conflict for a violated overlap constraint; names the clashing lesson when it
     is one of the caller's own (someone else's lesson is not the caller's to see)."""
-    message = OVERLAP_MESSAGES[name]
+    message = str(OVERLAP_MESSAGES[name])
     person = Q(tutor_id=tutor_id) if name == "lesson_tutor_no_overlap" else Q(student_id=student_id)
     candidates = Lesson.objects.filter(person, status=LessonStatus.SCHEDULED, start__lt=span.end, end__gt=span.start)
     if exclude is not None:
@@ -129,9 +140,9 @@ def _overlap_conflict(name: str, *, actor: User, tutor_id: int, student_id: int,
     clash = candidates.filter(Q(tutor_id=actor.pk) | Q(student_id=actor.pk)).order_by("start").first()
     fields = {"start": [message]}
     if clash is not None:
-        message = (
-            f"{message[:-1]}: lesson {clash.pk}, {clash.start.isoformat()} to {clash.end.isoformat()}."
-        )
+        message = OVERLAP_CLASH_MESSAGES[name] % {
+            "id": clash.pk, "start": clash.start.isoformat(), "end": clash.end.isoformat(),
+        }
         fields["conflicting_lesson"] = [str(clash.pk)]
     return Conflict(message, fields)
 
@@ -190,19 +201,19 @@ def lesson_create(
     now = timezone.now()
     if actor.role == Role.STUDENT:
         if tutor_id is None or student_id is not None:
-            raise InvalidInput(fields={"tutor_id": ["A student books with `tutor_id` (and no `student_id`)."]})
+            raise InvalidInput(fields={"tutor_id": [_("A student books with `tutor_id` (and no `student_id`).")]})
         pair = (tutor_id, actor.pk)
     elif actor.role == Role.TUTOR:
         if student_id is None or tutor_id is not None:
-            raise InvalidInput(fields={"student_id": ["A tutor schedules with `student_id` (and no `tutor_id`)."]})
+            raise InvalidInput(fields={"student_id": [_("A tutor schedules with `student_id` (and no `tutor_id`).")]})
         pair = (actor.pk, student_id)
     else:
-        raise PermissionDenied("Only tutors and students book lessons.")
+        raise PermissionDenied(_("Only tutors and students book lessons."))
     span = check_span(start, end, zone_name, actor, now)
     with transaction.atomic():
         relation = _active_relation(*pair)
         if relation is None or relation.student is None:
-            raise NotFound("No active relation with this person.")
+            raise NotFound(_("No active relation with this person."))
         tutor, student = relation.tutor, relation.student
         if actor.pk == student.pk:
             check_availability(tutor, span)
@@ -226,17 +237,24 @@ def _locked_lesson(actor: User, lesson_id: int) -> Lesson:
         .first()
     )
     if lesson is None:
-        raise NotFound("No such lesson.")
+        raise NotFound(_("No such lesson."))
     return lesson
 
 
 def _check_changeable(lesson: Lesson, now: datetime, action: str) -> None:
     if lesson.status != LessonStatus.SCHEDULED:
-        raise Conflict(f"The lesson is {lesson.status}; only a scheduled lesson can be {action}.",
-                       {"status": [f"Lesson is {lesson.status}."]})
+        refusals = {
+            "rescheduled": _("The lesson is %(status)s; only a scheduled lesson can be rescheduled."),
+            "cancelled": _("The lesson is %(status)s; only a scheduled lesson can be cancelled."),
+        }
+        raise Conflict(refusals[action] % {"status": lesson.status},
+                       {"status": [_("Lesson is %(status)s.") % {"status": lesson.status}]})
     if lesson.start <= now:
-        raise Conflict(f"The lesson has already started; it can no longer be {action}.",
-                       {"start": ["The lesson has already started."]})
+        started = {
+            "rescheduled": _("The lesson has already started; it can no longer be rescheduled."),
+            "cancelled": _("The lesson has already started; it can no longer be cancelled."),
+        }
+        raise Conflict(started[action], {"start": [_("The lesson has already started.")]})
 
 
 def lesson_reschedule(
@@ -260,7 +278,7 @@ def lesson_reschedule(
         if (lesson.start, lesson.end) == (span.start, span.end):
             return lesson
         if _active_relation(lesson.tutor_id, lesson.student_id) is None:
-            raise Conflict("The relation between tutor and student is no longer active.")
+            raise Conflict(_("The relation between tutor and student is no longer active."))
         if actor.pk == lesson.student_id:
             check_availability(lesson.tutor, span)
         old_start, old_end = lesson.start, lesson.end

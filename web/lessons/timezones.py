@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from django.utils.translation import gettext as _
+
 from web.profiles.models import slot_end_minutes
 
 __all__ = ["LocalTimeError", "zone_of", "read_time", "fits_availability", "local_iso"]
@@ -58,12 +60,16 @@ def read_time(value: datetime, zone: ZoneInfo) -> datetime:
         round_trip = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
         if round_trip != value:
             raise LocalTimeError(
-                f"{value:%Y-%m-%d %H:%M} does not exist in {zone.key} (the clocks skip it when daylight "
-                "saving time starts); choose another time or give it with a UTC offset."
+                _(
+                    "%(time)s does not exist in %(zone)s (the clocks skip it when daylight saving time "
+                    "starts); choose another time or give it with a UTC offset."
+                ) % {"time": f"{value:%Y-%m-%d %H:%M}", "zone": zone.key}
             )
         raise LocalTimeError(
-            f"{value:%Y-%m-%d %H:%M} happens twice in {zone.key} (the clocks repeat it when daylight "
-            "saving time ends); give it with a UTC offset to say which one."
+            _(
+                "%(time)s happens twice in %(zone)s (the clocks repeat it when daylight saving time "
+                "ends); give it with a UTC offset to say which one."
+            ) % {"time": f"{value:%Y-%m-%d %H:%M}", "zone": zone.key}
         )
     return earlier.astimezone(UTC)
 

@@ -11,6 +11,7 @@ import time
 import unicodedata
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -187,28 +188,30 @@ class TutorListApi(APIView):
                 known = selectors.subject_slugs()
             except selectors.CatalogueUnavailable as exc:
                 raise ServiceUnavailable(
-                    "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
+                    _("Search is temporarily unavailable, retry shortly."), retry_after=exc.retry_after
                 ) from None
             if value not in known:
-                raise serializers.ValidationError(f"Unknown subject {value!r}; see GET /api/subjects/.")
+                raise serializers.ValidationError(
+                    _("Unknown subject %(subject)r; see GET /api/subjects/.") % {"subject": value}
+                )
             return value
 
         def validate_language(self, value: str) -> str:
             if not is_language(value):
-                raise serializers.ValidationError("Must be an ISO 639-1 language code, e.g. uk, en, pl.")
+                raise serializers.ValidationError(_("Must be an ISO 639-1 language code, e.g. uk, en, pl."))
             return value
 
         def validate_search(self, value: str) -> str | None:
             if any(unicodedata.category(char) == "Cc" for char in value):
-                raise serializers.ValidationError("Must not contain control characters.")
+                raise serializers.ValidationError(_("Must not contain control characters."))
             if search_terms(value) > SEARCH_MAX_TERMS:
-                raise serializers.ValidationError(f"Use at most {SEARCH_MAX_TERMS} words.")
+                raise serializers.ValidationError(_("Use at most %(count)d words.") % {"count": SEARCH_MAX_TERMS})
             return value.strip() or None
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             low, high = attrs.get("price_min"), attrs.get("price_max")
             if low is not None and high is not None and low > high:
-                raise serializers.ValidationError({"price_max": ["Must be greater than or equal to price_min."]})
+                raise serializers.ValidationError({"price_max": [_("Must be greater than or equal to price_min.")]})
             return attrs
 
     class OutputSerializer(serializers.Serializer):
@@ -346,7 +349,7 @@ class TutorListApi(APIView):
         except SearchUnavailable as exc:
             self._record(request, query, cursor, started, status_code=503, result_count=0, engine_ms=None)
             raise ServiceUnavailable(
-                "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
+                _("Search is temporarily unavailable, retry shortly."), retry_after=exc.retry_after
             ) from None
         language = current_language()
         body: dict[str, Any] = {
@@ -401,9 +404,9 @@ class SuggestApi(APIView):
 
         def validate_q(self, value: str) -> str:
             if any(unicodedata.category(char) == "Cc" for char in value):
-                raise serializers.ValidationError("Must not contain control characters.")
+                raise serializers.ValidationError(_("Must not contain control characters."))
             if not value.strip():
-                raise serializers.ValidationError("This field may not be blank.")
+                raise serializers.ValidationError(_("This field may not be blank."))
             return value
 
     class OutputSerializer(serializers.Serializer):
@@ -459,7 +462,7 @@ class SuggestApi(APIView):
             results = selectors.marketplace_suggest(serializer.validated_data["q"])
         except (SearchUnavailable, selectors.CatalogueUnavailable) as exc:
             raise ServiceUnavailable(
-                "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
+                _("Search is temporarily unavailable, retry shortly."), retry_after=exc.retry_after
             ) from None
         return Response({"results": results})
 
@@ -477,7 +480,7 @@ def _viewer_tz(request: Request) -> str:
         return selectors.viewer_time_zone(user_id_of(request.user))
     except selectors.CatalogueUnavailable as exc:
         raise ServiceUnavailable(
-            "Search is temporarily unavailable, retry shortly.", retry_after=exc.retry_after
+            _("Search is temporarily unavailable, retry shortly."), retry_after=exc.retry_after
         ) from None
 
 
@@ -525,7 +528,7 @@ class TutorDetailApi(APIView):
 
         def validate_tz(self, value: str) -> str:
             if not is_time_zone(value):
-                raise serializers.ValidationError("Unknown IANA time zone, e.g. Europe/Warsaw.")
+                raise serializers.ValidationError(_("Unknown IANA time zone, e.g. Europe/Warsaw."))
             return value
 
     class OutputSerializer(TutorResultSerializer):

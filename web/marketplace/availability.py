@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from search.availability import WEEKDAYS, AvailabilityFilter, availability_filter, hhmm_minutes
@@ -46,9 +47,11 @@ class AvailabilityInput(serializers.Serializer):
         days = [part.strip().lower() for part in value.split(",")]
         unknown = [day for day in days if day not in WEEKDAYS]
         if unknown:
-            raise serializers.ValidationError(f"Unknown weekday {unknown[0]!r}; use {WEEKDAYS_HELP}.")
+            raise serializers.ValidationError(
+                _("Unknown weekday %(day)r; use %(days)s.") % {"day": unknown[0], "days": WEEKDAYS_HELP}
+            )
         if len(set(days)) != len(days):
-            raise serializers.ValidationError("Name each weekday once.")
+            raise serializers.ValidationError(_("Name each weekday once."))
         return tuple(days)
 
     def validate_available_from(self, value: str) -> str:
@@ -59,7 +62,7 @@ class AvailabilityInput(serializers.Serializer):
 
     def validate_tz(self, value: str) -> str:
         if not is_time_zone(value):
-            raise serializers.ValidationError("Unknown IANA time zone, e.g. Europe/Warsaw.")
+            raise serializers.ValidationError(_("Unknown IANA time zone, e.g. Europe/Warsaw."))
         return value
 
 
@@ -69,7 +72,7 @@ def _hhmm(value: str, *, allow_midnight_end: bool) -> str:
     except ValueError as exc:
         raise serializers.ValidationError(str(exc)) from None
     if minutes == 24 * 60 and not allow_midnight_end:
-        raise serializers.ValidationError("A window starts at 23:59 at the latest.")
+        raise serializers.ValidationError(_("A window starts at 23:59 at the latest."))
     return value
 
 
@@ -80,11 +83,11 @@ def availability_from_params(
     do not make one window."""
     time_from, time_to = params.get("available_from"), params.get("available_to")
     if time_from is not None and time_to is None:
-        raise serializers.ValidationError({"available_to": ["Give available_to with available_from."]})
+        raise serializers.ValidationError({"available_to": [_("Give available_to with available_from.")]})
     if time_to is not None and time_from is None:
-        raise serializers.ValidationError({"available_from": ["Give available_from with available_to."]})
+        raise serializers.ValidationError({"available_from": [_("Give available_from with available_to.")]})
     if time_from is not None and hhmm_minutes(time_from) == hhmm_minutes(time_to or ""):
-        raise serializers.ValidationError({"available_to": ["Must differ from available_from."]})
+        raise serializers.ValidationError({"available_to": [_("Must differ from available_from.")]})
     return availability_filter(
         params.get("available_on"), time_from, time_to, params.get("tz") or default_tz,
         reference or datetime.now(UTC).date(),

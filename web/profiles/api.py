@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -33,7 +34,7 @@ from web.profiles.selectors import (
 FORBIDDEN = error_example(
     "not a tutor", "403", "permission_denied", "Only tutor accounts have a tutor profile."
 )
-NO_PROFILE = error_example("no profile", "404", "not_found", NO_PROFILE_MESSAGE)
+NO_PROFILE = error_example("no profile", "404", "not_found", str(NO_PROFILE_MESSAGE))
 TOO_MANY = error_example(
     "rate limited", "429", "rate_limited", "Autosave is limited to one save every 10 seconds."
 )
@@ -231,7 +232,7 @@ class SlotEndField(HourMinuteField):
             return END_OF_DAY
         parsed = super().to_internal_value(value)
         if parsed == END_OF_DAY:
-            raise serializers.ValidationError("A slot ends after it starts; the end of the day is 24:00.")
+            raise serializers.ValidationError(_("A slot ends after it starts; the end of the day is 24:00."))
         return parsed
 
     def to_representation(self, value: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from web.core.catalogues import is_language, is_time_zone
@@ -100,19 +101,21 @@ class ProfileInputSerializer(StrictSerializer):
 
     def validate_subjects(self, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise serializers.ValidationError("Subjects must not repeat.")
+            raise serializers.ValidationError(_("Subjects must not repeat."))
         unknown = sorted(set(value) - catalogue_subject_slugs())
         if unknown:
-            raise serializers.ValidationError(f"Unknown subject: {', '.join(unknown)}. See /api/subjects/.")
+            raise serializers.ValidationError(
+                _("Unknown subject: %(subjects)s. See /api/subjects/.") % {"subjects": ", ".join(unknown)}
+            )
         return value
 
     def validate_languages(self, value: list[str]) -> list[str]:
         value = [code.lower() for code in value]
         bad = sorted(code for code in value if not is_language(code))
         if bad:
-            raise serializers.ValidationError(f"Not ISO 639-1 language codes: {', '.join(bad)}.")
+            raise serializers.ValidationError(_("Not ISO 639-1 language codes: %(codes)s.") % {"codes": ", ".join(bad)})
         if len(set(value)) != len(value):
-            raise serializers.ValidationError("Languages must not repeat.")
+            raise serializers.ValidationError(_("Languages must not repeat."))
         return value
 
     def validate_certifications(self, value: list[str]) -> list[str]:
@@ -120,12 +123,12 @@ class ProfileInputSerializer(StrictSerializer):
 
     def validate_timezone(self, value: str) -> str:
         if not is_time_zone(value):
-            raise serializers.ValidationError("Unknown IANA time zone.")
+            raise serializers.ValidationError(_("Unknown IANA time zone."))
         return value
 
     def validate_avatar_url(self, value: str) -> str:
         if value and not value.lower().startswith(("https://", "http://")):
-            raise serializers.ValidationError("Only http(s) URLs.")
+            raise serializers.ValidationError(_("Only http(s) URLs."))
         return value
 
 

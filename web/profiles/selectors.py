@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from web.accounts.models import Role
 from web.activity.models import ActivityLog
@@ -12,7 +13,7 @@ from web.core.errors import NotFound
 from web.core.pagination import Page, keyset_page
 from web.profiles.models import Subject, TutorProfile, slot_end_text
 
-NO_PROFILE = "This account has no tutor profile."
+NO_PROFILE = gettext_lazy("This account has no tutor profile.")
 SNAPSHOT_ACTION = "profile.snapshot"
 SNAPSHOTS_CURSOR_SALT = "profiles.snapshots"
 SNAPSHOTS_PAGE_SIZE = 20

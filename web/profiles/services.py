@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.utils.translation import gettext as _
 
 from indexer.changes import tutor_changed
 from web.accounts.models import Role, User
@@ -120,7 +121,8 @@ def _refuse_inactive_subjects(data: dict[str, Any], *, taught: list[str]) -> Non
     """A subject taken out of the catalogue may be kept, not newly added (400 naming `subjects`)."""
     inactive = inactive_subjects_added(data.get("subjects") or [], taught)
     if inactive:
-        raise InvalidInput(fields={"subjects": [f"No longer offered: {', '.join(inactive)}. See /api/subjects/."]})
+        message = _("No longer offered: %(subjects)s. See /api/subjects/.") % {"subjects": ", ".join(inactive)}
+        raise InvalidInput(fields={"subjects": [message]})
 
 
 @transaction.atomic
@@ -128,7 +130,7 @@ def profile_restore_snapshot(*, user: User, snapshot_id: int) -> TutorProfile:
     """Restore the profile as it was before an earlier update (itself undoable)."""
     snapshot = ActivityLog.objects.filter(pk=snapshot_id, user=user, action=SNAPSHOT_ACTION).first()
     if snapshot is None:
-        raise NotFound("No such snapshot.")
+        raise NotFound(_("No such snapshot."))
     data = (snapshot.metadata or {}).get("before")
     try:
         validated = validate_profile_input(data)
@@ -136,8 +138,11 @@ def profile_restore_snapshot(*, user: User, snapshot_id: int) -> TutorProfile:
     except InvalidInput as exc:  # e.g. a subject since removed from the catalogue
         fields = exc.fields or {}
         problem = first_problem(fields)
-        reason = f": {problem}" if problem else "."
-        raise Conflict(f"This snapshot can no longer be applied{reason}", fields=fields) from None
+        message = (
+            _("This snapshot can no longer be applied: %(problem)s") % {"problem": problem}
+            if problem else _("This snapshot can no longer be applied.")
+        )
+        raise Conflict(message, fields=fields) from None
     activity_log(
         user, "profile.restored", entity_type=ENTITY, entity_id=profile.pk,
         metadata={"snapshot_id": snapshot_id, "version": profile.version},
@@ -158,22 +163,25 @@ def check_availability(slots: list[dict[str, Any]]) -> list[tuple[int, time, tim
     Raises InvalidInput naming the offending slot, e.g. {"slots.2.end": [...]}.
     """
     if len(slots) > MAX_SLOTS:
-        raise InvalidInput(fields={"slots": [f"At most {MAX_SLOTS} slots."]})
+        raise InvalidInput(fields={"slots": [_("At most %(count)d slots.") % {"count": MAX_SLOTS}]})
     # (weekday, start minute, end minute, index, start, end); an end of 00:00 is 24:00.
     parsed: list[tuple[int, int, int, int, time, time]] = []
     for index, slot in enumerate(slots):
         weekday, start, end = slot["weekday"], _time_of(slot["start"]), _time_of(slot["end"], end=True)
         if not 0 <= weekday <= 6:
-            raise InvalidInput(fields={f"slots.{index}.weekday": ["Weekday must be 0 (Monday) to 6 (Sunday)."]})
+            raise InvalidInput(
+                fields={f"slots.{index}.weekday": [_("Weekday must be 0 (Monday) to 6 (Sunday).")]}
+            )
         start_minute, end_minute = start.hour * 60 + start.minute, slot_end_minutes(end)
         if start_minute >= end_minute:
-            raise InvalidInput(fields={f"slots.{index}.end": ["End must be after start."]})
+            raise InvalidInput(fields={f"slots.{index}.end": [_("End must be after start.")]})
         parsed.append((weekday, start_minute, end_minute, index, start, end))
     parsed.sort()
     for previous, current in zip(parsed, parsed[1:], strict=False):
         if previous[0] == current[0] and current[1] < previous[2]:
-            raise InvalidInput(fields={f"slots.{current[3]}.start": [f"Overlaps slot {previous[3]}."]})
-    return [(weekday, start, end) for weekday, _, _, _, start, end in parsed]
+            overlap = _("Overlaps slot %(index)d.") % {"index": previous[3]}
+            raise InvalidInput(fields={f"slots.{current[3]}.start": [overlap]})
+    return [(weekday, start, end) for weekday, _start_minute, _end_minute, _index, start, end in parsed]
 
 
 @transaction.atomic
@@ -206,9 +214,9 @@ def draft_autosave(*, user: User, patch: Any) -> ProfileDraft:
     _refuse_inactive_subjects(validated, taught=tutor_profile_of(user).subjects)
     wait = rate_limit_hit("profile.autosave", str(user.pk), [AUTOSAVE_RATE])
     if wait is not None:
-        raise RateLimited(wait, "Autosave is limited to one save every 10 seconds.")
+        raise RateLimited(wait, _("Autosave is limited to one save every 10 seconds."))
     with transaction.atomic():
-        draft, _ = ProfileDraft.objects.select_for_update().get_or_create(user=user)
+        draft, _created = ProfileDraft.objects.select_for_update().get_or_create(user=user)
         draft.data = deep_merge(draft.data, validated)
         draft.save()
         activity_log(
@@ -244,7 +252,7 @@ def draft_publish(*, user: User) -> TutorProfile:
     profile = tutor_profile_of(user, for_update=True)
     draft = ProfileDraft.objects.select_for_update().filter(user=user).first()
     if draft is None:
-        raise Conflict("There is no draft to publish.")
+        raise Conflict(_("There is no draft to publish."))
     merged = deep_merge(profile_editable_data(profile), draft.data)
     validated = validate_profile_input(merged)
     profile = profile_update(user=user, data=validated)
@@ -260,7 +268,7 @@ def draft_publish(*, user: User) -> TutorProfile:
 def draft_discard(*, user: User) -> bool:
     """Delete the draft; returns whether there was one."""
     tutor_profile_of(user)
-    deleted, _ = ProfileDraft.objects.filter(user=user).delete()
+    deleted, _count = ProfileDraft.objects.filter(user=user).delete()
     if deleted:
         activity_log(user, "profile.draft.discarded", entity_type=ENTITY, entity_id=user.pk)
     return bool(deleted)

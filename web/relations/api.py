@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
@@ -42,7 +43,7 @@ class IsTutorAccount(BasePermission):
 
 STUDENTS_ONLY = error_example("not a student", "403", "permission_denied", IsStudent.message)
 TUTORS_ONLY = error_example("not a tutor", "403", "permission_denied", IsTutorAccount.message)
-NOT_FOUND = error_example("unknown relation", "404", "not_found", services.NO_RELATION)
+NOT_FOUND = error_example("unknown relation", "404", "not_found", str(services.NO_RELATION))
 _ERRORS = {400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 403: ERROR_RESPONSE}
 _ACTION_ERRORS = {**_ERRORS, 404: ERROR_RESPONSE, 409: ERROR_RESPONSE}
 
@@ -523,7 +524,9 @@ class BatchInputSerializer(StrictSerializer):
     def validate_ids(self, value: list[int]) -> list[int]:
         duplicates = sorted({i for i in value if value.count(i) > 1})
         if duplicates:
-            raise serializers.ValidationError(f"Each id once; repeated: {', '.join(map(str, duplicates))}.")
+            raise serializers.ValidationError(
+                _("Each id once; repeated: %(ids)s.") % {"ids": ", ".join(map(str, duplicates))}
+            )
         return value
 
 

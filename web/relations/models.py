@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 MESSAGE_MAX = 1000
 
@@ -55,18 +56,18 @@ class Relation(models.Model):
             models.UniqueConstraint(
                 fields=["tutor", "student"], condition=Q(status__in=OPEN_STATUSES),
                 name="relation_one_open_per_pair",
-                violation_error_message="There is already a pending or active relation between them.",
+                violation_error_message=_("There is already a pending or active relation between them."),
             ),
             models.UniqueConstraint(
                 fields=["student"], condition=Q(status=RelationStatus.ACTIVE),
                 name="relation_one_active_tutor_per_student",
-                violation_error_message="The student already has an active tutor.",
+                violation_error_message=_("The student already has an active tutor."),
             ),
             models.UniqueConstraint(
                 fields=["tutor", "invited_email"],
                 condition=Q(student__isnull=True, status=RelationStatus.PENDING),
                 name="relation_one_invitation_per_address",
-                violation_error_message="This address already has a pending invitation from the tutor.",
+                violation_error_message=_("This address already has a pending invitation from the tutor."),
             ),
             models.CheckConstraint(
                 condition=Q(student__isnull=False) | (~Q(invited_email="") & Q(initiated_by=Initiator.TUTOR)),

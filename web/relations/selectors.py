@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from web.core.errors import NotFound
 from web.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, keyset_page
@@ -86,7 +87,7 @@ def relation_get(*, tutor: Any = None, student: Any = None, relation_id: int) ->
     owner = Q(tutor=tutor) if tutor is not None else Q(student=student)
     relation = Relation.objects.select_related("tutor", "student").filter(owner, pk=relation_id).first()
     if relation is None:
-        raise NotFound("No such relation.")
+        raise NotFound(_("No such relation."))
     return relation
 
 

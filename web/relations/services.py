@@ -31,13 +31,15 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from psycopg.errors import DeadlockDetected
 
 from web.accounts.models import Role, User
 from web.activity.events import activity_log, event_fields
 from web.activity.models import ActivityLog
 from web.core.context import current_request_id
-from web.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from web.core.errors import Conflict, InvalidInput, Message, NotFound, PermissionDenied, RateLimited
 from web.core.ratelimit import Rate, rate_limit_hit
 from web.mail.services import mail_enqueue, mail_to_user
 from web.profiles.selectors import tutor_is_listed, tutor_profile_get
@@ -54,11 +56,11 @@ INVITE_RATES = [Rate(limit=20, period_seconds=3600), Rate(limit=100, period_seco
 INVITE_SCOPE = "relations.invite"
 BATCH_MAX = 100
 ENTITY = "relation"
-NO_RELATION = "No such relation."
+NO_RELATION = gettext_lazy("No such relation.")
 
 # The partial unique constraints, by name, as the Conflict a violation becomes.
 _CONSTRAINT_MESSAGES = {
-    constraint.name: str(constraint.violation_error_message)
+    constraint.name: constraint.violation_error_message
     for constraint in Relation._meta.constraints
     if getattr(constraint, "violation_error_message", None)
 }
@@ -67,8 +69,8 @@ _CONSTRAINT_MESSAGES = {
 class RelationConflict(Conflict):
     """A refused transition; `short` is its one-line form in a batch answer ("already active")."""
 
-    def __init__(self, detail: str, *, short: str, status: str | None = None) -> None:
-        super().__init__(detail, {"status": [f"Currently {status}."]} if status else None)
+    def __init__(self, detail: Message, *, short: str, status: str | None = None) -> None:
+        super().__init__(detail, {"status": [_("Currently %(status)s.") % {"status": status}]} if status else None)
         self.short = short
 
 
@@ -84,8 +86,8 @@ def _constraint_conflict(exc: IntegrityError) -> Conflict:
     """The Conflict for a violated relation constraint; re-raises anything else."""
     cause = exc.__cause__
     name = getattr(getattr(cause, "diag", None), "constraint_name", None)
-    if name in _CONSTRAINT_MESSAGES:
-        message = _CONSTRAINT_MESSAGES[name]
+    message = _CONSTRAINT_MESSAGES.get(name) if name else None
+    if name and message is not None:
         short = {
             "relation_one_open_per_pair": "already requested or active",
             "relation_one_active_tutor_per_student": "the student already has an active tutor",
@@ -113,10 +115,18 @@ def _event(actor: User | None, action: str, relation: Relation, metadata: dict[s
 
 def _refuse(relation: Relation, current: str, verb: str, target: str) -> RelationConflict:
     if current == target:
-        return RelationConflict(f"The relation is already {current}.", short=f"already {current}", status=current)
-    expected = "an active" if verb == "ended" else "a pending"
+        return RelationConflict(
+            _("The relation is already %(status)s.") % {"status": current}, short=f"already {current}", status=current
+        )
+    refusals = {
+        "accepted": _("The relation is %(status)s; only a pending relation can be accepted."),
+        "declined": _("The relation is %(status)s; only a pending relation can be declined."),
+        "cancelled": _("The relation is %(status)s; only a pending relation can be cancelled."),
+        "resent": _("The relation is %(status)s; only a pending relation can be resent."),
+        "ended": _("The relation is %(status)s; only an active relation can be ended."),
+    }
     return RelationConflict(
-        f"The relation is {current}; only {expected} relation can be {verb}.", short=f"relation is {current}",
+        refusals[verb] % {"status": current}, short=f"relation is {current}",
         status=current,
     )
 
@@ -146,7 +156,7 @@ def _update_status(
             raise NotFound(NO_RELATION)
         status, expires_at = current
         if status == RelationStatus.PENDING and status == prev and expires_at is not None and expires_at <= now:
-            raise RelationConflict("The relation has expired.", short="expired", status=RelationStatus.EXPIRED)
+            raise RelationConflict(_("The relation has expired."), short="expired", status=RelationStatus.EXPIRED)
         raise _refuse(relation, status, verb, to)
     relation.status = to
     relation.updated_at = now
@@ -164,7 +174,7 @@ def _side(actor: User) -> str:
         return Initiator.TUTOR
     if actor.role == Role.STUDENT:
         return Initiator.STUDENT
-    raise PermissionDenied("Only tutors and students have relations.")
+    raise PermissionDenied(_("Only tutors and students have relations."))
 
 
 def _relation_of(actor: User, relation_id: int) -> Relation:
@@ -179,12 +189,30 @@ def _relation_of(actor: User, relation_id: int) -> Relation:
 def _check_receiver(actor: User, relation: Relation, verb: str) -> None:
     if relation.initiated_by == _side(actor):
         kind = "request" if relation.initiated_by == Initiator.STUDENT else "invitation"
-        raise PermissionDenied(f"You sent this {kind}; only the other side can {verb} it (you can cancel it).")
+        refusals = {
+            ("request", "accept"): _(
+                "You sent this request; only the other side can accept it (you can cancel it)."
+            ),
+            ("request", "decline"): _(
+                "You sent this request; only the other side can decline it (you can cancel it)."
+            ),
+            ("invitation", "accept"): _(
+                "You sent this invitation; only the other side can accept it (you can cancel it)."
+            ),
+            ("invitation", "decline"): _(
+                "You sent this invitation; only the other side can decline it (you can cancel it)."
+            ),
+        }
+        raise PermissionDenied(refusals[kind, verb])
 
 
 def _check_sender(actor: User, relation: Relation, verb: str) -> None:
     if relation.initiated_by != _side(actor):
-        raise PermissionDenied(f"Only the sender can {verb} this; decline it instead.")
+        refusals = {
+            "cancel": _("Only the sender can cancel this; decline it instead."),
+            "resend": _("Only the sender can resend this; decline it instead."),
+        }
+        raise PermissionDenied(refusals[verb])
 
 
 def _other_party(actor: User, relation: Relation) -> User | None:
@@ -237,17 +265,17 @@ def relation_request(*, student: User, tutor_id: int, message: str = "") -> Rela
     or the student already waits on MAX_PENDING_REQUESTS requests; InvalidInput on
     `tutor_id` for a tutor the marketplace does not list."""
     if _side(student) != Initiator.STUDENT:
-        raise PermissionDenied("Only students can request a tutor.")
+        raise PermissionDenied(_("Only students can request a tutor."))
     profile = tutor_profile_get(tutor_id)
     if profile is None or not tutor_is_listed(profile):
-        raise InvalidInput(fields={"tutor_id": ["No listed tutor has this id."]})
+        raise InvalidInput(fields={"tutor_id": [_("No listed tutor has this id.")]})
     waiting = Relation.objects.filter(
         student=student, status=RelationStatus.PENDING, initiated_by=Initiator.STUDENT
     ).count()
     if waiting >= MAX_PENDING_REQUESTS:
         raise Conflict(
-            f"You already wait for {waiting} tutors to answer; cancel a request first.",
-            {"tutor_id": [f"At most {MAX_PENDING_REQUESTS} pending requests."]},
+            _("You already wait for %(count)d tutors to answer; cancel a request first.") % {"count": waiting},
+            {"tutor_id": [_("At most %(count)d pending requests.") % {"count": MAX_PENDING_REQUESTS}]},
         )
     now = timezone.now()
     relation = Relation(
@@ -272,16 +300,16 @@ def relation_invite(*, tutor: User, email: str, message: str = "") -> Relation:
     invitation at once; an address without an account gets a sign-up link, and the
     invitation waits for it to register (`relation_invitations_attach`)."""
     if _side(tutor) != Initiator.TUTOR:
-        raise PermissionDenied("Only tutors can invite students.")
+        raise PermissionDenied(_("Only tutors can invite students."))
     email = email.strip().lower()
     if email == tutor.email:
-        raise InvalidInput(fields={"email": ["You cannot invite yourself."]})
+        raise InvalidInput(fields={"email": [_("You cannot invite yourself.")]})
     wait = rate_limit_hit(INVITE_SCOPE, str(tutor.pk), INVITE_RATES)
     if wait is not None:
-        raise RateLimited(wait, "Too many invitations, retry later.")
+        raise RateLimited(wait, _("Too many invitations, retry later."))
     account = User.objects.filter(email=email).first()
     if account is not None and (account.role != Role.STUDENT or not account.is_active):
-        raise InvalidInput(fields={"email": ["This address belongs to an account that cannot study with a tutor."]})
+        raise InvalidInput(fields={"email": [_("This address belongs to an account that cannot study with a tutor.")]})
     now = timezone.now()
     relation = Relation(
         tutor=tutor, student=account, invited_email=email, status=RelationStatus.PENDING,
@@ -456,13 +484,14 @@ def relation_resend(*, actor: User, relation_id: int) -> Relation:
         if current.status != RelationStatus.PENDING:
             raise _refuse(current, current.status, "resent", RelationStatus.PENDING)
         if current.expires_at is not None and current.expires_at <= now:
-            raise RelationConflict("The relation has expired.", short="expired", status=RelationStatus.EXPIRED)
+            raise RelationConflict(_("The relation has expired."), short="expired", status=RelationStatus.EXPIRED)
         if current.resend_count >= RESEND_MAX:
             # Never again for this one; a new request is possible once it expires.
             wait = (current.expires_at - now).total_seconds() if current.expires_at else 86400
-            raise RateLimited(wait, f"Already sent again {RESEND_MAX} times; it expires on its own.")
+            again = _("Already sent again %(count)d times; it expires on its own.") % {"count": RESEND_MAX}
+            raise RateLimited(wait, again)
         wait = (current.last_sent_at + RESEND_INTERVAL - now).total_seconds()
-        raise RateLimited(wait, "At most one resend every 24 hours.")
+        raise RateLimited(wait, _("At most one resend every 24 hours."))
     relation.refresh_from_db()
     _log(relation, RelationStatus.PENDING, RelationStatus.PENDING, actor,
          _request_metadata("resent", resend=relation.resend_count))
@@ -490,7 +519,7 @@ def relations_batch(*, tutor: User, action: str, ids: Iterable[int]) -> BatchRes
     (a savepoint per id), in the order given; all share one batch id in the audit log. An id
     that is not the tutor's fails as "not found", whosever it is."""
     if _side(tutor) != Initiator.TUTOR:
-        raise PermissionDenied("Only tutors have batch actions.")
+        raise PermissionDenied(_("Only tutors have batch actions."))
     do = BATCH_ACTIONS[action]
     ids = list(ids)
     result = BatchResult(batch_id=uuid.uuid4().hex)

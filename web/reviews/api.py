@@ -25,7 +25,7 @@ from web.reviews.models import FLAG_NOTE_MAX, REPLY_MAX, TEXT_MAX, FlagReason, R
 
 _ERRORS = {400: ERROR_RESPONSE, 401: ERROR_RESPONSE, 403: ERROR_RESPONSE, 404: ERROR_RESPONSE}
 NO_REVIEW = error_example("not yours or not found", "404", "not_found", "No such review.")
-ALREADY = error_example("already reviewed", "409", "conflict", services.ALREADY_REVIEWED)
+ALREADY = error_example("already reviewed", "409", "conflict", str(services.ALREADY_REVIEWED))
 
 _REVIEW_EXAMPLE: dict[str, Any] = {
     "id": 311,
@@ -86,7 +86,7 @@ class ReviewCreateApi(APIView):
             OpenApiExample("review", request_only=True, value={"rating": 5, "text": _REVIEW_EXAMPLE["text"]}),
             OpenApiExample("created", response_only=True, status_codes=["201"], value=_REVIEW_EXAMPLE),
             validation_example("rating", "Ensure this value is less than or equal to 5."),
-            error_example("no completed lesson", "403", "permission_denied", services.NOT_VERIFIED),
+            error_example("no completed lesson", "403", "permission_denied", str(services.NOT_VERIFIED)),
             ALREADY,
             error_example(
                 "rate limited", "429", "rate_limited",
@@ -164,7 +164,7 @@ class ReviewReplyApi(APIView):
             ),
             validation_example("text", "This field may not be blank."),
             NO_REVIEW,
-            error_example("already replied", "409", "conflict", services.ALREADY_REPLIED),
+            error_example("already replied", "409", "conflict", str(services.ALREADY_REPLIED)),
         ],
     )
     def post(self, request: Request, review_id: int) -> Response:
@@ -203,7 +203,7 @@ class ReviewFlagApi(APIView):
                 value={"review_id": 311, "reason": "spam", "created_at": "2026-02-16T08:00:00Z"},
             ),
             validation_example("reason", '"rude" is not a valid choice.'),
-            error_example("already flagged", "409", "conflict", services.ALREADY_FLAGGED),
+            error_example("already flagged", "409", "conflict", str(services.ALREADY_FLAGGED)),
         ],
     )
     def post(self, request: Request, review_id: int) -> Response:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 TEXT_MAX = 2000
 REPLY_MAX = 2000
@@ -47,7 +48,7 @@ class Review(models.Model):
             models.UniqueConstraint(
                 fields=["student", "tutor"], condition=Q(deleted_at__isnull=True),
                 name="review_one_live_per_pair",
-                violation_error_message="You have already reviewed this tutor.",
+                violation_error_message=_("You have already reviewed this tutor."),
             ),
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"),
         ]
@@ -87,7 +88,7 @@ class ReviewFlag(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "user"], name="review_flag_once_per_user",
-                violation_error_message="You have already flagged this review.",
+                violation_error_message=_("You have already flagged this review."),
             ),
         ]
         indexes = [

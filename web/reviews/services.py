@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from web.accounts.models import Role, User
 from web.activity.events import activity_log
@@ -29,11 +31,11 @@ ENTITY = "review"
 CREATE_USER_SCOPE = "reviews.create.user"
 CREATE_ADDRESS_SCOPE = "reviews.create.address"
 
-NOT_VERIFIED = "You can review a tutor only after a completed lesson with them."
-ALREADY_REVIEWED = "You have already reviewed this tutor; edit or delete that review instead."
-ALREADY_REPLIED = "This review already has a reply."
-ALREADY_FLAGGED = "You have already flagged this review."
-NOT_A_STUDENT = "Only student accounts can review tutors."
+NOT_VERIFIED = gettext_lazy("You can review a tutor only after a completed lesson with them.")
+ALREADY_REVIEWED = gettext_lazy("You have already reviewed this tutor; edit or delete that review instead.")
+ALREADY_REPLIED = gettext_lazy("This review already has a reply.")
+ALREADY_FLAGGED = gettext_lazy("You have already flagged this review.")
+NOT_A_STUDENT = gettext_lazy("Only student accounts can review tutors.")
 
 
 def _user_rates() -> list[Rate]:
@@ -55,7 +57,7 @@ def check_review_allowed(*, student: User, tutor_id: int) -> None:
     404 for an id that is no tutor (nothing to review); 403 naming the reason otherwise.
     """
     if not User.objects.filter(pk=tutor_id, role=Role.TUTOR, is_active=True).exists():
-        raise NotFound("No such tutor.")
+        raise NotFound(_("No such tutor."))
     if student.role != Role.STUDENT:
         raise PermissionDenied(NOT_A_STUDENT)
     if not Lesson.objects.filter(tutor_id=tutor_id, student=student, status=LessonStatus.COMPLETED).exists():
@@ -68,14 +70,14 @@ def review_create_attempt(*, student: User, address: str | None = None) -> None:
     user's limit applies."""
     wait = rate_limit_hit(CREATE_USER_SCOPE, str(student.pk), _user_rates())
     if wait is not None:
-        raise RateLimited(wait, "Too many new reviews from this account, retry later.")
+        raise RateLimited(wait, _("Too many new reviews from this account, retry later."))
     if address is None:
         context = request_context()
         address = context.client_address if context is not None else None
     if address:
         wait = rate_limit_hit(CREATE_ADDRESS_SCOPE, address, _address_rates())
         if wait is not None:
-            raise RateLimited(wait, "Too many new reviews from this address, retry later.")
+            raise RateLimited(wait, _("Too many new reviews from this address, retry later."))
 
 
 def review_create(*, student: User, tutor_id: int, rating: int, text: str = "") -> Review:
@@ -86,7 +88,7 @@ def review_create(*, student: User, tutor_id: int, rating: int, text: str = "") 
     """
     check_review_allowed(student=student, tutor_id=tutor_id)
     if Review.objects.filter(student=student, tutor_id=tutor_id, deleted_at__isnull=True).exists():
-        raise Conflict(ALREADY_REVIEWED, fields={"tutor_id": [ALREADY_REVIEWED]})
+        raise Conflict(ALREADY_REVIEWED, fields={"tutor_id": [str(ALREADY_REVIEWED)]})
     review_create_attempt(student=student)
     try:
         with transaction.atomic():
@@ -97,7 +99,7 @@ def review_create(*, student: User, tutor_id: int, rating: int, text: str = "") 
                 metadata={"tutor_id": tutor_id, "rating": rating},
             )
     except IntegrityError:
-        raise Conflict(ALREADY_REVIEWED, fields={"tutor_id": [ALREADY_REVIEWED]}) from None
+        raise Conflict(ALREADY_REVIEWED, fields={"tutor_id": [str(ALREADY_REVIEWED)]}) from None
     return review
 
 
@@ -105,7 +107,7 @@ def _own_review(user: User, review_id: int) -> Review:
     """The user's live review, locked; another user's id is a 404."""
     review = Review.objects.select_for_update().filter(pk=review_id, student=user, deleted_at__isnull=True).first()
     if review is None:
-        raise NotFound("No such review.")
+        raise NotFound(_("No such review."))
     return review
 
 
@@ -160,9 +162,9 @@ def review_reply(*, tutor: User, review_id: int, text: str) -> Review:
         .first()
     )
     if review is None:
-        raise NotFound("No such review.")
+        raise NotFound(_("No such review."))
     if review.replied_at is not None:
-        raise Conflict(ALREADY_REPLIED, fields={"text": [ALREADY_REPLIED]})
+        raise Conflict(ALREADY_REPLIED, fields={"text": [str(ALREADY_REPLIED)]})
     review.reply = text
     review.replied_at = timezone.now()
     review.save(update_fields=["reply", "replied_at"])
@@ -177,7 +179,7 @@ def review_flag(*, user: User, review_id: int, reason: str, note: str = "") -> R
         raise ValueError(f"unknown flag reason {reason!r}")
     review = Review.objects.filter(PUBLIC, pk=review_id).first()
     if review is None:
-        raise NotFound("No such review.")
+        raise NotFound(_("No such review."))
     try:
         with transaction.atomic():
             flag = ReviewFlag.objects.create(review=review, user=user, reason=reason, note=note)
@@ -186,7 +188,7 @@ def review_flag(*, user: User, review_id: int, reason: str, note: str = "") -> R
                 metadata={"tutor_id": review.tutor_id, "reason": reason},
             )
     except IntegrityError:
-        raise Conflict(ALREADY_FLAGGED, fields={"review_id": [ALREADY_FLAGGED]}) from None
+        raise Conflict(ALREADY_FLAGGED, fields={"review_id": [str(ALREADY_FLAGGED)]}) from None
     return flag
 
 
