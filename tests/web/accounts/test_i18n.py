@@ -99,3 +99,21 @@ def test_subject_names_follow_the_language(api_client, language, name) -> None:
     math = next(s for s in subjects if s["slug"] == "math")
     assert math["name"] == name
     assert {"name_uk", "name_en", "name_pl"} <= set(math)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("uk", "Немає опублікованого викладача з таким id."),
+        ("pl", "Żaden widoczny korepetytor nie ma tego id."),
+        ("en", "No listed tutor has this id."),
+    ],
+)
+def test_a_relations_refusal_in_the_requested_language(auth_client, language, expected) -> None:
+    response = auth_client(StudentFactory()).post(
+        "/api/student/relations/", {"tutor_id": 999_999}, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["tutor_id"] == [expected]
+    assert response["Content-Language"] == language
