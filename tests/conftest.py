@@ -61,10 +61,14 @@ def auth_client():
     """A function returning an APIClient that sends a real JWT for the given user."""
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    def make(user) -> APIClient:
+    def make(user, accept_language: str | None = "en") -> APIClient:
+        """The client asks for English unless told otherwise (a request's own header wins);
+        `accept_language=None` sends none, so the account's language applies."""
         client = APIClient()
         token = RefreshToken.for_user(user).access_token
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        if accept_language is not None:
+            client.defaults["HTTP_ACCEPT_LANGUAGE"] = accept_language
         return client
 
     return make
