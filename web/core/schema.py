@@ -94,17 +94,26 @@ RETRY_AFTER_HEADER = {
 }
 
 
+# The keywords that describe a parameter's value (as opposed to the parameter itself).
+_TYPED_KEYS = (
+    "type", "format", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    "maxLength", "oneOf", "anyOf",
+)
+_BLANK = {"type": "string", "pattern": "^\\s*$"}
+
+
 def _allow_blank(schema: dict[str, Any]) -> None:
-    """A blank query value counts as not given (web/core/params.py): the schema allows it."""
+    """A blank query value (empty or only spaces) counts as not given (web/core/params.py):
+    the schema allows it."""
     schema.pop("minLength", None)
     if "pattern" in schema:
         schema["pattern"] = f"(?:{schema['pattern']})|^\\s*$"
-    if "enum" in schema and "" not in schema["enum"]:
-        schema["enum"] = [*schema["enum"], ""]
-    if schema.get("type") == "string" and "format" in schema:
-        # A formatted value (a date) or nothing: JSON Schema has no "format or blank".
-        typed = {key: schema.pop(key) for key in ("type", "format")}
-        schema["anyOf"] = [typed, {"type": "string", "pattern": "^\\s*$"}]
+    elif schema.get("type") != "string" or {"format", "enum"} & set(schema):
+        # A number, a flag, a choice or a formatted value (a date), or nothing: JSON Schema
+        # has no "this or blank" but anyOf.
+        typed = {key: schema.pop(key) for key in _TYPED_KEYS if key in schema}
+        if typed:
+            schema["anyOf"] = [typed, dict(_BLANK)]
 
 
 def edge_responses_hook(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.http import QueryDict
 from drf_spectacular.generators import SchemaGenerator
+from jsonschema import Draft4Validator
 from rest_framework import serializers
 
 from web.core.params import query_input
@@ -62,6 +63,26 @@ def test_every_operation_declares_the_edge_answers_and_retry_after() -> None:
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
                     assert "minLength" not in parameter["schema"], (method, path, parameter["name"])
+
+
+def test_every_query_parameter_admits_the_blank_value_the_api_reads_as_not_given() -> None:
+    # `?page_size=` answers as if page_size were not given, so the schema must not call it invalid.
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    checked = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    validator = Draft4Validator(parameter["schema"])
+                    assert validator.is_valid(""), (method, path, parameter["name"])
+                    assert validator.is_valid("  "), (method, path, parameter["name"])
+                    checked += 1
+    assert checked > 20
+    search_parameters = schema["paths"]["/api/marketplace/tutors/"]["get"]["parameters"]
+    page_size = next(p["schema"] for p in search_parameters if p["name"] == "page_size")
+    assert Draft4Validator(page_size).is_valid(10)
+    assert not Draft4Validator(page_size).is_valid(0)
+    assert not Draft4Validator(page_size).is_valid("ten")
 
 
 def test_time_slots_are_published_as_the_hh_mm_they_accept() -> None:
