@@ -19,7 +19,6 @@ from search.availability import slots_ranges
 from search.fields import HIDEABLE_FIELDS, PROFILE_FIELDS
 from search.indexes import TUTORS, IndexDefinition
 from search.morphology import lemma_text
-from search.suggest import completion_inputs
 from web.profiles.models import Subject, TutorProfile
 from web.profiles.selectors import tutor_public_profile
 
@@ -85,8 +84,6 @@ class TutorIndexer:
         doc["headline_lemmas"] = lemma_text(public.get("headline"))
         if "bio" in public:
             doc["bio_lemmas"] = lemma_text(public["bio"])
-        doc["name_suggest"] = completion_inputs(public.get("full_name"))
-        doc["headline_suggest"] = completion_inputs(public.get("headline"))
         doc["has_certifications"] = bool(public.get("certifications"))
         slots = public.get("availability", [])
         doc["availability_windows"] = [availability_window(s["weekday"], s["start"], s["end"]) for s in slots]

@@ -25,6 +25,11 @@ from typing import Any
 # Analyzers are defined in search/indexes.py ANALYSIS. Text is folded (case and accents),
 # so uk/en/pl queries match without a plugin.
 _TEXT: dict[str, Any] = {"type": "text", "analyzer": "folded"}
+# Searched as typed too (search/suggest.py): the `prefix` sub-field holds each word's beginnings.
+_TEXT_TYPED: dict[str, Any] = {
+    **_TEXT,
+    "fields": {"prefix": {"type": "text", "analyzer": "prefixes", "search_analyzer": "typed_prefix"}},
+}
 # Stored to be shown, never searched, filtered or sorted on.
 _SHOWN_ONLY: dict[str, Any] = {"type": "keyword", "index": False, "doc_values": False}
 
@@ -54,8 +59,8 @@ class DocumentField:
 
 TUTOR_FIELDS: tuple[DocumentField, ...] = (
     DocumentField("id", {"type": "long"}, in_results=True, example=42),
-    DocumentField("full_name", _TEXT, in_results=True, example="Оксана Коваленко"),
-    DocumentField("headline", _TEXT, in_results=True, example="Математика для НМТ та олімпіад"),
+    DocumentField("full_name", _TEXT_TYPED, in_results=True, example="Оксана Коваленко"),
+    DocumentField("headline", _TEXT_TYPED, in_results=True, example="Математика для НМТ та олімпіад"),
     DocumentField("bio", _TEXT, hidden_by="show_bio_publicly", example="Готую до НМТ з 2016 року."),
     DocumentField(
         "avatar_url", _SHOWN_ONLY, in_results=True, hidden_by="show_avatar_publicly", nullable=True,
@@ -71,10 +76,6 @@ TUTOR_FIELDS: tuple[DocumentField, ...] = (
     # them, computed in Python (search/morphology.py), so inflected words find each other.
     DocumentField("headline_lemmas", _TEXT, built=True),
     DocumentField("bio_lemmas", _TEXT, hidden_by="show_bio_publicly", built=True),
-    # Search as you type (search/suggest.py): the name and the headline, each also from
-    # every later word on, so typing any word completes them.
-    DocumentField("name_suggest", {"type": "completion", "analyzer": "folded"}, built=True),
-    DocumentField("headline_suggest", {"type": "completion", "analyzer": "folded"}, built=True),
     DocumentField("experience_years", {"type": "integer"}, in_results=True, nullable=True, example=8),
     DocumentField("hourly_rate", {"type": "integer"}, in_results=True, example=450),
     DocumentField(

@@ -24,9 +24,23 @@ from search.fields import tutor_mapping
 # plugin; word forms (uk, pl, en) are lemmatised in Python (search/morphology.py) into
 # the `*_lemmas` fields. Only analysis built into
 # every OpenSearch distribution is used, so a real cluster runs this unchanged.
+#
+# Search as you type (search/suggest.py) reads the `prefix` sub-field of the name and the
+# headline: every word indexed with each of its beginnings ("wiśniewski" as "w", "wi", ...,
+# "wisniewski"), so a typed beginning is one term lookup. A typed word is cut to the
+# longest beginning indexed, so a long word typed in full still matches.
+PREFIX_MAX_LENGTH = 20
 ANALYSIS: dict[str, Any] = {
     "analyzer": {
         "folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+        "prefixes": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding", "prefixes"]},
+        "typed_prefix": {
+            "type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding", "longest_prefix"],
+        },
+    },
+    "filter": {
+        "prefixes": {"type": "edge_ngram", "min_gram": 1, "max_gram": PREFIX_MAX_LENGTH},
+        "longest_prefix": {"type": "truncate", "length": PREFIX_MAX_LENGTH},
     },
 }
 

@@ -1,9 +1,13 @@
 """Search as you type, and "did you mean" for a search that found nobody.
 
-Completions come from two completion fields of the tutor document (names, headlines:
-folded, so "wisn" finds "Wiśniewski"; fuzzy after the first characters) and from the
-subject catalogue, matched here in Python (a dozen names in three languages). Only what
-a listed tutor shows is in the document, so nothing hidden or unlisted is suggested.
+Tutor names and headlines are matched on their `prefix` sub-fields (search/indexes.py:
+each word indexed with every beginning, folded, so "wisn" finds "Wiśniewski" and "piotr w"
+finds "Piotr Wiśniewski"): one `match` per field, every typed word a beginning of some
+word, a typo forgiven in words of FUZZY_FROM_LENGTH characters or more, never in the
+first FUZZY_PREFIX. An exact beginning ranks above a forgiven typo, a name above a
+headline, and among equals the better rated tutor first. Subjects come from the catalogue,
+matched here in Python (a dozen names in three languages). Only what a listed tutor shows
+is in the document, so nothing hidden or unlisted is suggested.
 
 Did-you-mean asks the term suggester for near spellings (up to two edits, the first
 letter included, which the search's own typo tolerance never changes) of each query word
@@ -23,14 +27,17 @@ from search.breaker import search_breaker
 from search.client import search_client
 from search.indexes import TUTORS
 from search.morphology import words
+from search.scoring import RATING_FIELD
 
 SUGGEST_LIMIT = 10
 SUGGEST_MAX_LENGTH = 100
-# Typos are forgiven once this many characters are typed, and never in the first one.
+# Typos are forgiven in typed words this long or longer, and never in their first characters.
 FUZZY_FROM_LENGTH = 4
 FUZZY_PREFIX = 2
-# How many completions each completion field offers (duplicates are merged afterwards).
-_PER_FIELD = SUGGEST_LIMIT
+# Tutors read per request: enough for SUGGEST_LIMIT distinct texts when names repeat.
+_CANDIDATES = 3 * SUGGEST_LIMIT
+# (field, what a match there suggests, score of an exact beginning, score with a typo)
+_TYPED_FIELDS = (("full_name", "tutor", 4.0, 3.0), ("headline", "headline", 2.0, 1.0))
 DID_YOU_MEAN_LIMIT = 3
 _SPELLING_FIELDS = ("full_name", "headline", "subject_names")
 _OPTIONS_PER_WORD = 3
@@ -48,15 +55,6 @@ def fold(text: str) -> str:
     """Lower case without accents ("Łódź" -> "lodz"), like the index's `folded` analyzer."""
     decomposed = unicodedata.normalize("NFKD", text.lower().replace("ł", "l"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def completion_inputs(text: str | None, max_words: int = 8) -> list[str]:
-    """A completion field's inputs for `text`: the whole text and the text from each
-    later word on, so typing any word of a name or headline completes it."""
-    if not text or not text.strip():
-        return []
-    parts = text.split()
-    return [" ".join(parts[i:]) for i in range(min(len(parts), max_words))]
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -97,18 +95,25 @@ def subject_completions(typed: str, subjects: Iterable[SubjectNames]) -> list[di
 
 
 def suggest_body(typed: str) -> dict[str, Any]:
-    """The completion request for what has been typed so far."""
+    """The request for what has been typed so far: tutors whose name or headline has a
+    word beginning with each typed word; `matched_queries` says which."""
+    fuzzy = any(len(word) >= FUZZY_FROM_LENGTH for word in typed.split())
 
-    def completion(field: str) -> dict[str, Any]:
-        body: dict[str, Any] = {"field": field, "size": _PER_FIELD, "skip_duplicates": True}
-        if len(typed) >= FUZZY_FROM_LENGTH:
-            body["fuzzy"] = {"fuzziness": 1, "prefix_length": FUZZY_PREFIX}
-        return {"prefix": typed, "completion": body}
+    def beginning(field: str, kind: str, boost: float, typo: bool) -> dict[str, Any]:
+        match: dict[str, Any] = {"query": typed, "operator": "and"}
+        if typo:
+            match.update(fuzziness=f"AUTO:{FUZZY_FROM_LENGTH},{SUGGEST_MAX_LENGTH}", prefix_length=FUZZY_PREFIX)
+        return {"constant_score": {"filter": {"match": {f"{field}.prefix": match}}, "boost": boost, "_name": kind}}
 
+    options = [beginning(field, kind, exact, False) for field, kind, exact, _typo in _TYPED_FIELDS]
+    if fuzzy:
+        options += [beginning(field, kind, typo, True) for field, kind, _exact, typo in _TYPED_FIELDS]
     return {
-        "size": 0,
+        "size": _CANDIDATES,
+        "track_total_hits": False,
         "_source": ["id", "full_name", "headline"],
-        "suggest": {"names": completion("name_suggest"), "headlines": completion("headline_suggest")},
+        "query": {"dis_max": {"queries": options}},
+        "sort": [{"_score": {"order": "desc"}}, {RATING_FIELD: {"order": "desc", "missing": -1}}, {"id": "asc"}],
     }
 
 
@@ -126,17 +131,16 @@ def tutor_suggest(typed: str, subjects: Sequence[SubjectNames] = ()) -> list[dic
     def run() -> dict[str, Any]:
         return search_client().search(index=TUTORS.read_alias, body=suggest_body(typed))
 
-    response = search_breaker().call(run)
+    hits = search_breaker().call(run).get("hits", {}).get("hits", [])
     seen: set[tuple[str, str]] = {(r["type"], fold(r["text"])) for r in results}
-    for kind, key, field in (("tutor", "names", "full_name"), ("headline", "headlines", "headline")):
-        for entry in response.get("suggest", {}).get(key, []):
-            for option in entry.get("options", []):
-                source = option.get("_source") or {}
-                text = source.get(field)
-                if not text or (kind, fold(text)) in seen:
-                    continue
-                seen.add((kind, fold(text)))
-                results.append({"type": kind, "text": text, "tutor_id": source["id"]})
+    for kind, field in (("tutor", "full_name"), ("headline", "headline")):
+        for hit in hits:
+            source = hit.get("_source") or {}
+            text = source.get(field)
+            if kind not in hit.get("matched_queries", ()) or not text or (kind, fold(text)) in seen:
+                continue
+            seen.add((kind, fold(text)))
+            results.append({"type": kind, "text": text, "tutor_id": source["id"]})
     return results[:SUGGEST_LIMIT]
 
 

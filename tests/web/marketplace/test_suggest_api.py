@@ -72,7 +72,26 @@ def test_subjects_in_every_language_and_headlines_say_what_they_are(api_client, 
 def test_at_most_ten(api_client, index_tutors) -> None:
     index_tutors(*[TutorProfileFactory(user__full_name=f"Anna Kowal{n}", headline="Lekcje") for n in range(14)])
     found = suggest(api_client, "kowal")
-    assert 1 <= len(found) <= 10
+    assert len(found) == 10
+    assert {s["type"] for s in found} == {"tutor"}
+
+
+def test_exact_beginnings_first_then_the_better_rated(api_client, index_tutors) -> None:
+    typo = TutorProfileFactory(user__full_name="Marta Zielonka", headline="Lekcje", rating=5, reviews_count=200)
+    low = TutorProfileFactory(user__full_name="Marta Zielińska", headline="Lekcje", rating=3, reviews_count=10)
+    high = TutorProfileFactory(user__full_name="Marek Zieliński", headline="Lekcje", rating=5, reviews_count=90)
+    index_tutors(typo, low, high)
+    # "zielin" begins both Zieliński (the better rated first) and Zielińska; Zielonka only
+    # with a typo forgiven, so it comes after them whatever its rating.
+    ids = [s.get("tutor_id") for s in suggest(api_client, "zielin")]
+    assert ids == [high.pk, low.pk, typo.pk]
+
+
+def test_a_long_word_typed_in_full_completes(api_client, index_tutors) -> None:
+    tutor = TutorProfileFactory(user__full_name="Łucja Konstantynopolitańczykowianka", headline="Lekcje")
+    index_tutors(tutor)
+    assert [s.get("tutor_id") for s in suggest(api_client, "konstantynopolitanczykowianka")] == [tutor.pk]
+    assert [s.get("tutor_id") for s in suggest(api_client, "Łucja Konstantynopolitańczykow")] == [tutor.pk]
 
 
 def test_hidden_fields_and_unlisted_tutors_are_never_suggested(api_client, tutors) -> None:
