@@ -272,10 +272,11 @@ def facets_before_after(repeat: int) -> None:
     """The facets request as it was (one search: facet filters in a post_filter, a filter
     aggregation per facet over every tutor) against the current shape (search/facets.py:
     one _msearch), each round both, same hits and counts; "cold" clears the cached
-    counts of the unfiltered index before every call, "warm" is what repeated sidebars see."""
+    counts (those made without search text) before every call, "warm" is what a sidebar
+    sent again within their 30 seconds sees."""
     # Imported here: Django models and settings can load only after django.setup() in start().
     from search.client import search_client
-    from search.facets import unfiltered_facets
+    from search.facets import facet_counts
     from search.indexes import TUTORS
     from search.query import PRICE_HISTOGRAM_INTERVAL, TutorQuery, tutor_search_body
     from search.results import facets_from
@@ -292,7 +293,7 @@ def facets_before_after(repeat: int) -> None:
             return facets_from(response["aggregations"], PRICE_HISTOGRAM_INTERVAL)
 
         def cold(query: TutorQuery = query) -> Any:
-            unfiltered_facets.clear()
+            facet_counts.clear()
             return tutor_search(query, page_size=20, facets=True).facets
 
         def warm(query: TutorQuery = query) -> Any:

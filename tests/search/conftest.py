@@ -17,12 +17,12 @@ def _fresh_search_breaker():
 
 @pytest.fixture(autouse=True)
 def _fresh_facet_cache():
-    """Counts of the unfiltered index are kept in process: each test starts without them."""
-    from search.facets import unfiltered_facets
+    """Facet counts are kept in process: each test starts without them."""
+    from search.facets import facet_counts
 
-    unfiltered_facets.clear()
+    facet_counts.clear()
     yield
-    unfiltered_facets.clear()
+    facet_counts.clear()
 
 
 @pytest.fixture
