@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from search.morphology import morphology_warm_up
 from web.demo.seed import DEFAULT_SEED, DEFAULT_STUDENTS, DEFAULT_TUTORS, marketplace_is_empty, seed_demo
 
 
@@ -22,6 +23,10 @@ class Command(BaseCommand):
         if options["if_empty"] and not marketplace_is_empty():
             self.stdout.write("seed_demo: the database already has tutors, skipped")
             return
+        if not options["no_index"]:
+            # The lemmatiser's dictionaries before the data: on a fresh machine this builds
+            # them (search/morphology.py), which the index should not wait for.
+            morphology_warm_up()
         report = seed_demo(
             tutors=int(options["tutors"]),  # type: ignore[call-overload]
             students=int(options["students"]),  # type: ignore[call-overload]
