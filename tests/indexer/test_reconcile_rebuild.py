@@ -9,7 +9,7 @@ from django.db import connection
 
 from indexer import rebuild as rebuild_module
 from indexer.rebuild import check_gate, ensure_index, rebuild, rollback
-from indexer.reconcile import reconcile
+from indexer.reconcile import index_versions, reconcile
 from indexer.sync import tutor_sync
 from search.client import write_client
 from search.index_admin import alias_state, aliases_update, index_fingerprint
@@ -62,6 +62,19 @@ def test_reconcile_finds_and_repairs_each_kind_of_drift(opensearch) -> None:
     )
     assert _ids_in_index() == {missing.pk, stale.pk, fine.pk}
     assert reconcile().counts() == {"missing": 0, "stale": 0, "orphaned": 0, "hidden": 0}
+
+
+def test_index_versions_walks_every_page_in_id_order(opensearch) -> None:
+    profiles = [TutorProfileFactory() for _ in range(7)]
+    for profile in profiles:
+        tutor_sync(profile.pk)
+    client = write_client()
+    client.indices.refresh(index=TUTORS.read_alias)
+    expected = {p.pk: p.version for p in profiles}
+    # Pages of 3 and of 7: a last page that is short, and one that is exactly full.
+    assert index_versions(client, TUTORS.read_alias, page=3) == expected
+    assert index_versions(client, TUTORS.read_alias, page=7) == expected
+    assert index_versions(client, "no-such-index") == {}
 
 
 def test_reconcile_repairs_drift_that_kept_its_version(opensearch) -> None:
