@@ -394,6 +394,13 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": RELATIONS_EXPIRE_EVERY_SECONDS,
             "options": {"expires": RELATIONS_EXPIRE_EVERY_SECONDS},
         },
+        # Repairs a tutor's active-student count that changed behind the services (an
+        # account deleted outright in the admin); nightly, after the index rebuild hour.
+        "relations-recount-active-students": {
+            "task": "web.relations.tasks.relations_recount_active_students_task",
+            "schedule": crontab(minute=30, hour=(INDEX_REBUILD_HOUR + 1) % 24),
+            "options": {"expires": 3600},
+        },
     }
 )
 

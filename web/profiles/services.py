@@ -13,7 +13,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Greatest
+from django.db.models.expressions import BaseExpression
+from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
 from indexer.changes import tutor_changed
@@ -272,6 +273,39 @@ def draft_discard(*, user: User) -> bool:
     if deleted:
         activity_log(user, "profile.draft.discarded", entity_type=ENTITY, entity_id=user.pk)
     return bool(deleted)
+
+
+def profile_active_students_correct(counted: BaseExpression, count_of: Callable[[int], int]) -> list[int]:
+    """Set `active_students` to the true count where it disagrees; returns those tutors.
+
+    `counted` is the count as an expression over the profile row (a subquery), which finds
+    the suspects in one query; `count_of(tutor_id)` counts one tutor again once their row
+    is locked. Every transition that changes the count updates this row in its own
+    transaction, so once the lock is held those transactions have committed and the
+    recount sees them, and a later one adds its delta to the corrected value. Each
+    correction bumps the version and reports the tutor to the indexer.
+    """
+    suspects = list(
+        TutorProfile.objects.annotate(counted=Coalesce(counted, 0))
+        .exclude(active_students=F("counted"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    corrected = []
+    for tutor_id in suspects:
+        with transaction.atomic():
+            current = (
+                TutorProfile.objects.select_for_update().filter(pk=tutor_id).values_list("active_students", flat=True)
+            )
+            if not current:
+                continue
+            count = count_of(tutor_id)
+            if current[0] == count:
+                continue
+            TutorProfile.objects.filter(pk=tutor_id).update(active_students=count, version=F("version") + 1)
+            tutor_changed(tutor_id)
+            corrected.append(tutor_id)
+    return corrected
 
 
 def profile_active_students_add(changes: dict[int, int]) -> None:

@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -43,7 +43,7 @@ from web.core.errors import Conflict, InvalidInput, Message, NotFound, Permissio
 from web.core.ratelimit import Rate, rate_limit_hit
 from web.mail.services import mail_enqueue, mail_to_user
 from web.profiles.selectors import tutor_is_listed, tutor_profile_get
-from web.profiles.services import profile_active_students_add
+from web.profiles.services import profile_active_students_add, profile_active_students_correct
 from web.relations.models import OPEN_STATUSES, Initiator, Relation, RelationStatus, RelationStatusLog
 
 PENDING_DAYS = 14
@@ -555,6 +555,20 @@ def relations_batch(*, tutor: User, action: str, ids: Iterable[int]) -> BatchRes
 
 
 # --- expiry ----------------------------------------------------------------------------------
+
+
+def relations_recount_active_students() -> list[int]:
+    """Correct the tutors whose `active_students` disagrees with their active relations
+    (the beat job); returns them. The services keep the count in step; this repairs what
+    changed behind them, such as an account deleted outright in the admin, whose
+    relations go with it."""
+    active = Relation.objects.filter(status=RelationStatus.ACTIVE)
+    per_tutor = (
+        active.filter(tutor_id=OuterRef("pk")).order_by().values("tutor_id").annotate(n=Count("pk")).values("n")
+    )
+    return profile_active_students_correct(
+        Subquery(per_tutor), lambda tutor_id: active.filter(tutor_id=tutor_id).count()
+    )
 
 
 def relations_expire(*, now: datetime | None = None, chunk: int = 500) -> int:

@@ -105,3 +105,49 @@ def test_concurrent_resends_send_once() -> None:
     assert sum(isinstance(r, Relation) for r in results) == 1
     relation.refresh_from_db()
     assert relation.resend_count == 1
+
+
+def test_a_recount_waits_for_an_accept_in_flight_and_keeps_it() -> None:
+    from django.db import transaction
+
+    tutor = TutorProfileFactory().user
+    gone, stays, newcomer = StudentFactory(), StudentFactory(), StudentFactory()
+    for student in (gone, stays):
+        services.relation_accept(
+            actor=tutor, relation_id=services.relation_request(student=student, tutor_id=tutor.pk).pk
+        )
+    gone.delete()  # outright: the relation goes with it, the count stays at 2
+    pending = services.relation_request(student=newcomer, tutor_id=tutor.pk)
+    accepted, release = threading.Event(), threading.Event()
+
+    def accept_and_hold() -> None:
+        try:
+            with transaction.atomic():
+                services.relation_accept(actor=tutor, relation_id=pending.pk)  # profile row locked: 3
+                accepted.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def recount() -> list[int]:
+        try:
+            return services.relations_recount_active_students()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=accept_and_hold)
+    holder.start()
+    assert accepted.wait(10)
+    result: list[Any] = []
+    counter = threading.Thread(target=lambda: result.append(recount()))
+    counter.start()
+    counter.join(0.5)
+    assert counter.is_alive()  # waiting for the accept's lock on the profile row
+    release.set()
+    holder.join(10)
+    counter.join(10)
+    # The accept committed 3; the recount, counting after the lock, set the true 2 (not the
+    # 1 it would have counted before the accept committed).
+    assert result == [[tutor.pk]]
+    assert TutorProfile.objects.get(pk=tutor.pk).active_students == 2
+    assert Relation.objects.filter(tutor=tutor, status=RelationStatus.ACTIVE).count() == 2

@@ -340,3 +340,25 @@ def test_the_expiry_job_is_scheduled_to_expire_at_its_interval(settings, make_re
     assert settings.CELERY_TASK_ROUTES["web.relations.tasks.*"] == {"queue": "activity"}
     make_relation(TutorProfileFactory().user, StudentFactory(), expires_at=timezone.now() - timedelta(hours=1))
     assert relations_expire_task.apply().get() == 1
+
+
+def test_the_recount_corrects_a_count_changed_behind_the_services(make_request) -> None:
+    from indexer.models import TutorOutbox
+
+    tutor, other = TutorProfileFactory().user, TutorProfileFactory().user
+    ann, bob = StudentFactory(), StudentFactory()
+    for student in (ann, bob):
+        services.relation_accept(actor=tutor, relation_id=make_request(tutor=tutor, student=student).pk)
+    untouched = _profile(other).version
+    before = _profile(tutor)
+    assert before.active_students == 2
+    bob.delete()  # an account deleted outright in the admin: its relations go with it
+    assert _profile(tutor).active_students == 2
+    TutorOutbox.objects.all().delete()
+
+    assert services.relations_recount_active_students() == [tutor.pk]
+    after = _profile(tutor)
+    assert after.active_students == 1 and after.version == before.version + 1
+    assert TutorOutbox.objects.filter(tutor_id=tutor.pk).exists()  # the index follows
+    assert _profile(other).version == untouched
+    assert services.relations_recount_active_students() == []
