@@ -16,7 +16,7 @@ from django.utils import timezone
 from indexer.changes import tutor_changed
 from web.accounts.models import User
 from web.activity.models import ActivityLog
-from web.lessons.models import Lesson, LessonChange, LessonChangeKind, LessonStatus
+from web.lessons.services import lessons_cancel_for_account_deletion
 from web.mail.models import MailStatus, OutgoingMail
 from web.profiles.models import AvailabilitySlot, ProfileDraft, TutorProfile
 from web.profiles.selectors import SNAPSHOT_ACTION, tutor_public_profile
@@ -80,26 +80,9 @@ def erase_relations(user: User, original_email: str) -> None:
 
 
 def erase_lessons(user: User, original_email: str) -> None:
-    """Future scheduled lessons are cancelled (history records why); past ones stay as
-    they were, for the other person's calendar."""
-    now = timezone.now()
-    future = list(
-        (Lesson.objects.filter(tutor=user) | Lesson.objects.filter(student=user))
-        .filter(status=LessonStatus.SCHEDULED, start__gt=now)
-        .select_for_update()
-    )
-    for lesson in future:
-        LessonChange.objects.create(
-            lesson=lesson, kind=LessonChangeKind.CANCELLED, actor=user, old_status=lesson.status,
-            new_status=LessonStatus.CANCELLED, reason=DELETION_REASON,
-        )
-        lesson.status = LessonStatus.CANCELLED
-        lesson.cancelled_at = now
-        lesson.cancelled_by = user
-        lesson.cancellation_reason = DELETION_REASON
-        lesson.sequence += 1
-        lesson.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "sequence",
-                                   "updated_at"])
+    """Future scheduled lessons are cancelled (history, event, and a mail to the other
+    person saying why); past ones stay as they were, for the other person's calendar."""
+    lessons_cancel_for_account_deletion(user, reason=DELETION_REASON)
 
 
 def erase_mail(user: User, original_email: str) -> None:

@@ -25,22 +25,24 @@ def lesson_uid(lesson_id: int) -> str:
     return f"lesson-{lesson_id}@{UID_DOMAIN}"
 
 
-def _summary(lesson: Lesson, viewer_id: int | None) -> str:
+def _summary(lesson: Lesson, viewer_id: int | None, other_name: str | None = None) -> str:
+    """The event's title: the other person's name as the viewer sees it ("deleted tutor"
+    once that account is deleted); `other_name` names them instead."""
     if viewer_id == lesson.tutor_id:
-        return f"Lesson with {lesson.student.full_name}"
+        return f"Lesson with {other_name or lesson.student.public_name}"
     if viewer_id == lesson.student_id:
-        return f"Lesson with {lesson.tutor.full_name}"
-    return f"Lesson: {lesson.tutor.full_name} and {lesson.student.full_name}"
+        return f"Lesson with {other_name or lesson.tutor.public_name}"
+    return f"Lesson: {lesson.tutor.public_name} and {lesson.student.public_name}"
 
 
-def lesson_event(lesson: Lesson, *, viewer_id: int | None, stamp: datetime) -> Event:
+def lesson_event(lesson: Lesson, *, viewer_id: int | None, stamp: datetime, other_name: str | None = None) -> Event:
     event = Event()
     event.add("uid", lesson_uid(lesson.pk))
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", lesson.start.astimezone(UTC))
     event.add("dtend", lesson.end.astimezone(UTC))
     event.add("sequence", lesson.sequence)
-    event.add("summary", _summary(lesson, viewer_id))
+    event.add("summary", _summary(lesson, viewer_id, other_name))
     event.add("status", "CANCELLED" if lesson.status == LessonStatus.CANCELLED else "CONFIRMED")
     event.add("created", lesson.created_at.astimezone(UTC))
     event.add("last-modified", lesson.updated_at.astimezone(UTC))
@@ -70,8 +72,8 @@ def calendar_feed(lessons: Iterable[Lesson], *, viewer_id: int, name: str, stamp
     return calendar.to_ical()
 
 
-def lesson_ics(lesson: Lesson, *, viewer_id: int, stamp: datetime) -> str:
+def lesson_ics(lesson: Lesson, *, viewer_id: int, stamp: datetime, other_name: str | None = None) -> str:
     """One lesson as a calendar file, for a mail attachment."""
     calendar = _calendar("MASH Marketplace lesson")
-    calendar.add_component(lesson_event(lesson, viewer_id=viewer_id, stamp=stamp))
+    calendar.add_component(lesson_event(lesson, viewer_id=viewer_id, stamp=stamp, other_name=other_name))
     return calendar.to_ical().decode()

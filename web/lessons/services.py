@@ -29,9 +29,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 
-from web.accounts.models import Role, User
+from web.accounts.models import DELETED_STUDENT, DELETED_TUTOR, Role, User
 from web.activity.events import activity_log, event_fields
 from web.activity.models import ActivityLog
 from web.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -324,6 +324,55 @@ def lesson_cancel(*, actor: User, lesson_id: int, reason: str = "") -> Lesson:
         _tell_other_party(lesson, actor=actor, template="lesson_cancelled", key=f"lesson.cancelled:{lesson.pk}",
                           extra={"reason": reason})
     return lesson
+
+
+def lessons_cancel_for_account_deletion(user: User, *, reason: str) -> int:
+    """Cancel `user`'s scheduled lessons that have not started, inside the account
+    deletion's transaction; returns how many. Each gets its history row, a
+    `lesson.cancelled` event without an actor and a mail to the other person, which says the account was
+    deleted and names the deleted person as everyone sees them from now on ("deleted
+    tutor"), so no mail or calendar file keeps the name the deletion erases."""
+    now = timezone.now()
+    future = list(
+        Lesson.objects.filter(Q(tutor=user) | Q(student=user), status=LessonStatus.SCHEDULED, start__gt=now)
+        .select_related("tutor", "student")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    for lesson in future:
+        lesson.status = LessonStatus.CANCELLED
+        lesson.cancelled_at = now
+        lesson.cancelled_by = user
+        lesson.cancellation_reason = reason
+        lesson.sequence += 1
+        lesson.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason", "sequence",
+                                   "updated_at"])
+        LessonChange.objects.create(
+            lesson=lesson, kind=LessonChangeKind.CANCELLED, actor=user, old_status=LessonStatus.SCHEDULED,
+            new_status=LessonStatus.CANCELLED, reason=reason,
+        )
+        # The platform cancels it, not the person (whose events the deletion empties).
+        activity_log(None, "lesson.cancelled", entity_type="lesson", entity_id=lesson.pk,
+                     metadata={"late": False, "reason": reason})
+        by_tutor = user.pk == lesson.tutor_id
+        recipient = lesson.student if by_tutor else lesson.tutor
+        with override(recipient.language or settings.LANGUAGE_CODE):
+            deleted_name = str(DELETED_TUTOR if by_tutor else DELETED_STUDENT)
+        context: dict[str, Any] = {
+            "full_name": recipient.full_name,
+            "start": _when(lesson.start, recipient),
+            "end": _when(lesson.end, recipient),
+            "by_tutor": by_tutor,
+            "link": f"{settings.SITE_URL}/api/lessons/{lesson.pk}/",
+        }
+        attachment = {
+            "filename": f"lesson-{lesson.pk}.ics",
+            "content": lesson_ics(lesson, viewer_id=recipient.pk, stamp=now, other_name=deleted_name),
+            "mimetype": "text/calendar",
+        }
+        mail_to_user(recipient, "lesson_cancelled_account_deleted", key=f"lesson.cancelled:{lesson.pk}",
+                     context=context, attachments=[attachment])
+    return len(future)
 
 
 def lessons_complete_ended(*, now: datetime | None = None, batch: int = COMPLETION_BATCH) -> int:

@@ -15,6 +15,7 @@ from web.activity.events import activity_log
 from web.activity.models import ActivityLog
 from web.lessons.models import Lesson, LessonChange, LessonStatus
 from web.mail.models import MailStatus, OutgoingMail
+from web.mail.rendering import render_mail
 from web.mail.services import mail_to_user
 from web.profiles.models import AvailabilitySlot, ProfileDraft, TutorProfile
 from web.profiles.selectors import SNAPSHOT_ACTION, listed_profiles
@@ -221,3 +222,26 @@ def test_a_deleted_tutors_replies_are_blanked() -> None:
     review_reply(tutor=tutor.user, review_id=review.pk, text="Thank you, see you next week")
     assert _delete(tutor.user).status_code == 204
     assert Review.objects.get(pk=review.pk).reply == ""
+
+
+@pytest.mark.django_db
+def test_the_other_person_is_told_a_future_lesson_is_cancelled_without_the_deleted_name(world) -> None:
+    tutor, student = world["tutor"], world["student"]
+    student.language = "pl"
+    student.save(update_fields=["language"])
+    tutor_name = tutor.full_name
+    assert _delete(tutor).status_code == 204
+
+    mail = OutgoingMail.objects.get(key=f"lesson.cancelled:{world['future'].pk}")
+    assert (mail.to_email, mail.template, mail.language) == (student.email, "lesson_cancelled_account_deleted", "pl")
+    rendered = render_mail(mail.template, mail.language, mail.context)
+    assert "odwołana" in rendered.subject
+    assert "Twój korepetytor usunął swoje konto" in rendered.body
+    [attachment] = mail.attachments
+    assert "STATUS:CANCELLED" in attachment["content"]
+    assert "SUMMARY:Lesson with usunięty korepetytor" in attachment["content"]
+    # The name the deletion erases is in no mail and no calendar file.
+    assert tutor_name not in str(mail.context) and tutor_name not in attachment["content"]
+    assert ActivityLog.objects.filter(action="lesson.cancelled", entity_id=str(world["future"].pk)).exists()
+    # The past lesson is not touched, and nobody is told about it.
+    assert not OutgoingMail.objects.filter(key=f"lesson.cancelled:{world['past'].pk}").exists()
