@@ -535,7 +535,13 @@ class BatchFailureSerializer(serializers.Serializer):
         ref_name = "RelationBatchFailure"
 
     id = serializers.IntegerField()
-    error = serializers.CharField()
+    error = serializers.CharField(
+        help_text=(
+            "Why, as a short English code that does not change with the language (e.g. not found, "
+            "already active, relation is cancelled, expired, not allowed, busy, retry)."
+        )
+    )
+    message = serializers.CharField(help_text="Why, in a sentence, in the response's language.")
 
 
 class BatchOutputSerializer(serializers.Serializer):
@@ -555,7 +561,8 @@ def _batch_api(name: str, action: str, summary: str, description: str) -> type[A
             OpenApiExample("ids", request_only=True, value={"ids": [1, 2, 3]}),
             OpenApiExample(
                 "partial success", response_only=True, status_codes=["200"],
-                value={"processed": [1, 2], "failed": [{"id": 3, "error": "already active"}],
+                value={"processed": [1, 2], "failed": [{"id": 3, "error": "already active",
+                                                        "message": "The relation is already active."}],
                        "batch_id": "9c1e0d5a7b3f4e21a0c6d8b2e4f61a37"},
             ),
             validation_example("ids", "Each id once; repeated: 3."),

@@ -57,6 +57,7 @@ INVITE_SCOPE = "relations.invite"
 BATCH_MAX = 100
 ENTITY = "relation"
 NO_RELATION = gettext_lazy("No such relation.")
+BUSY = gettext_lazy("Another change of this relation is in progress; retry.")
 
 # The partial unique constraints, by name, as the Conflict a violation becomes.
 _CONSTRAINT_MESSAGES = {
@@ -532,21 +533,22 @@ def relations_batch(*, tutor: User, action: str, ids: Iterable[int]) -> BatchRes
     for relation_id in ids:
         relation = relations.get(relation_id)
         if relation is None:
-            result.failed.append({"id": relation_id, "error": "not found"})
+            result.failed.append({"id": relation_id, "error": "not found", "message": str(NO_RELATION)})
             continue
         item: Counter[int] = Counter()
         try:
             with transaction.atomic():
                 do(tutor, relation, result.batch_id, item)
         except RelationConflict as exc:
-            result.failed.append({"id": relation_id, "error": exc.short})
+            result.failed.append({"id": relation_id, "error": exc.short, "message": str(exc.message)})
         except (Conflict, PermissionDenied) as exc:
-            result.failed.append({"id": relation_id, "error": exc.message})
+            code = "not allowed" if isinstance(exc, PermissionDenied) else "conflict"
+            result.failed.append({"id": relation_id, "error": code, "message": str(exc.message)})
         except OperationalError as exc:
             # A deadlock with another batch: this id is rolled back to its savepoint alone.
             if not isinstance(exc.__cause__, DeadlockDetected):
                 raise
-            result.failed.append({"id": relation_id, "error": "busy, retry"})
+            result.failed.append({"id": relation_id, "error": "busy, retry", "message": str(BUSY)})
         else:
             result.processed.append(relation_id)
             counts.update(item)

@@ -103,7 +103,7 @@ def test_another_users_relation_is_a_404_on_every_endpoint(auth_client, make_req
     assert auth_client(stranger_student).get("/api/student/relations/").json()["results"] == []
     batch = auth_client(stranger_tutor).post("/api/tutor/relations/batch/accept/", {"ids": [relation.pk]},
                                              format="json")
-    assert batch.json()["failed"] == [{"id": relation.pk, "error": "not found"}]
+    assert batch.json()["failed"] == [{"id": relation.pk, "error": "not found", "message": "No such relation."}]
     relation.refresh_from_db()
     assert relation.status == RelationStatus.PENDING
 
@@ -230,12 +230,13 @@ def test_batch_accept_gives_the_exact_split_and_shares_a_batch_id(auth_client, m
     body = response.json()
     assert body["processed"] == [valid[0].pk, valid[1].pk, elsewhere.pk]
     assert body["failed"] == [
-        {"id": foreign.pk, "error": "not found"},
-        {"id": active.pk, "error": "already active"},
-        {"id": 10**9, "error": "not found"},
-        {"id": cancelled.pk, "error": "relation is cancelled"},
-        {"id": invitation.pk,
-         "error": "You sent this invitation; only the other side can accept it (you can cancel it)."},
+        {"id": foreign.pk, "error": "not found", "message": "No such relation."},
+        {"id": active.pk, "error": "already active", "message": "The relation is already active."},
+        {"id": 10**9, "error": "not found", "message": "No such relation."},
+        {"id": cancelled.pk, "error": "relation is cancelled",
+         "message": "The relation is cancelled; only a pending relation can be accepted."},
+        {"id": invitation.pk, "error": "not allowed",
+         "message": "You sent this invitation; only the other side can accept it (you can cancel it)."},
     ]
     previous.refresh_from_db()
     assert previous.status == RelationStatus.ARCHIVED
@@ -270,7 +271,16 @@ def test_batch_archive_and_input_bounds(auth_client, make_request, make_relation
     body = client.post("/api/tutor/relations/batch/archive/", {"ids": [request.pk, active.pk, archived.pk]},
                        format="json").json()
     assert body["processed"] == [request.pk, active.pk]
-    assert body["failed"] == [{"id": archived.pk, "error": "already archived"}]
+    assert body["failed"] == [
+        {"id": archived.pk, "error": "already archived", "message": "The relation is already archived."}
+    ]
+    # The code stays the same in every language; the message follows the request's.
+    polish = auth_client(tutor).post("/api/tutor/relations/batch/archive/", {"ids": [archived.pk, 10**9]},
+                                     format="json", HTTP_ACCEPT_LANGUAGE="pl").json()
+    assert polish["failed"] == [
+        {"id": archived.pk, "error": "already archived", "message": "Relacja ma już status archived."},
+        {"id": 10**9, "error": "not found", "message": "Nie ma takiej relacji."},
+    ]
     for payload in ({"ids": []}, {"ids": [1, 1]}, {"ids": list(range(1, 102))}, {"ids": ["a"]}, {},
                     {"ids": [0]}, {"ids": [1], "extra": 1}):
         response = client.post("/api/tutor/relations/batch/accept/", payload, format="json")
