@@ -34,10 +34,21 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
-from search.cursor import INVALID_CURSOR, MAX_CURSOR_LENGTH, InvalidCursor, read_cursor, sign_cursor
+from search.cursor import (
+    EXPIRED_CURSOR,
+    INVALID_CURSOR,
+    MAX_CURSOR_LENGTH,
+    OTHER_FILTERS,
+    OTHER_QUERY,
+    InvalidCursor,
+    read_cursor,
+    sign_cursor,
+)
 from web.core.errors import InvalidInput
 
 __all__ = [
@@ -45,6 +56,7 @@ __all__ = [
     "MAX_CURSOR_LENGTH",
     "MAX_PAGE_SIZE",
     "Page",
+    "cursor_problem",
     "keyset_page",
     "page_example",
     "PageQuerySerializer",
@@ -136,6 +148,21 @@ def _after(keys: list[_Key], values: list[Any]) -> Q:
     return condition & Q(**{f"{first.name}__{'lte' if first.descending else 'gte'}": values[0]})
 
 
+# search/cursor.py's messages (plain text: it is a library), in the request's language.
+_CURSOR_MESSAGES = {
+    INVALID_CURSOR: gettext_lazy("Invalid cursor."),
+    EXPIRED_CURSOR: gettext_lazy("This cursor has expired; start again from the first page."),
+    OTHER_FILTERS: gettext_lazy("This cursor was made for other filters; start again from the first page."),
+    OTHER_QUERY: gettext_lazy("This cursor belongs to another query; start again from the first page."),
+}
+
+
+def cursor_problem(exc: InvalidCursor) -> str:
+    """What to tell the client about a refused cursor, in the request's language."""
+    text = str(exc)
+    return str(_CURSOR_MESSAGES.get(text, text))
+
+
 def keyset_page(
     queryset: QuerySet[Any],
     *,
@@ -155,7 +182,7 @@ def keyset_page(
     `page_size` (outside 1..max_page_size).
     """
     if not 1 <= page_size <= max_page_size:
-        raise InvalidInput(fields={"page_size": [f"Must be between 1 and {max_page_size}."]})
+        raise InvalidInput(fields={"page_size": [_("Must be between 1 and %(max)d.") % {"max": max_page_size}]})
     keys = _keys(queryset.model, order)
     binding = {**bound_to, "order": list(order)}
     if cursor:
@@ -165,7 +192,7 @@ def keyset_page(
                 raise InvalidCursor(INVALID_CURSOR)
             position = [_decode(key, value) for key, value in zip(keys, raw, strict=True)]
         except InvalidCursor as exc:
-            raise InvalidInput(fields={"cursor": [str(exc)]}) from None
+            raise InvalidInput(fields={"cursor": [cursor_problem(exc)]}) from None
         queryset = queryset.filter(_after(keys, position))
     rows = list(queryset.order_by(*order)[: page_size + 1])
     has_more = len(rows) > page_size

@@ -36,6 +36,7 @@ from web.core.catalogues import ISO_639_1, is_language, is_time_zone
 from web.core.errors import ServiceUnavailable
 from web.core.i18n import current_language
 from web.core.identity import user_id_of
+from web.core.pagination import cursor_problem
 from web.core.params import query_input
 from web.core.schema import ERROR_RESPONSE, ERROR_SERIALIZER, error_example, validation_example
 from web.marketplace import selectors, services
@@ -345,7 +346,7 @@ class TutorListApi(APIView):
                 query, page_size=params["page_size"], cursor=cursor, facets=params["facets"]
             )
         except InvalidCursor as exc:
-            raise ValidationError({"cursor": [str(exc)]}) from None
+            raise ValidationError({"cursor": [cursor_problem(exc)]}) from None
         except SearchUnavailable as exc:
             self._record(request, query, cursor, started, status_code=503, result_count=0, engine_ms=None)
             raise ServiceUnavailable(

@@ -208,6 +208,13 @@ def test_cursor_is_bound_to_its_filters_and_user(student, auth_client) -> None:
         response = client.get(URL, {"cursor": cursor, **params})
         assert response.status_code == 400, params
         assert "other filters" in response.json()["error"]["fields"]["cursor"][0]
+    # In the request's language.
+    polish = auth_client(student, accept_language="pl").get(URL, {"cursor": cursor})
+    assert polish.json()["error"]["fields"]["cursor"] == [
+        "Ten kursor powstał dla innych filtrów; zacznij od pierwszej strony."
+    ]
+    ukrainian = auth_client(student, accept_language="uk").get(URL, {"cursor": "garbage"})
+    assert ukrainian.json()["error"]["fields"]["cursor"] == ["Некоректний курсор."]
     # Someone else's cursor is refused too.
     response = auth_client(other).get(URL, {"cursor": cursor, "action": "ui.click"})
     assert response.status_code == 400

@@ -193,6 +193,10 @@ def test_a_cursor_belongs_to_its_query(api_client, many_equal) -> None:
     response = api_client.get(URL, {"subject": "physics", "page_size": 2, "cursor": first["cursor"]})
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["cursor"]
+    polish = api_client.get(URL, {"subject": "physics", "cursor": first["cursor"]}, HTTP_ACCEPT_LANGUAGE="pl")
+    assert polish.json()["error"]["fields"]["cursor"] == [
+        "Ten kursor należy do innego zapytania; zacznij od pierwszej strony."
+    ]
     # The page size may change between pages; the query may not.
     assert api_client.get(URL, {"subject": "math", "page_size": 5, "cursor": first["cursor"]}).status_code == 200
 
