@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from search.availability import slots_ranges
+from search.availability import slots_points
 from search.fields import HIDEABLE_FIELDS, PROFILE_FIELDS
 from search.indexes import TUTORS, IndexDefinition
 from search.morphology import lemma_text
@@ -88,7 +88,7 @@ class TutorIndexer:
         slots = public.get("availability", [])
         doc["availability_windows"] = [availability_window(s["weekday"], s["start"], s["end"]) for s in slots]
         doc["available_weekdays"] = sorted({slot["weekday"] for slot in slots})
-        doc["availability_utc"] = slots_ranges(slots, profile.timezone, self.reference)
+        doc["availability_utc"] = slots_points(slots, profile.timezone, self.reference)
         doc["rating_score"] = float(profile.rating_score)
         doc["version"] = profile.version
         for field in HIDEABLE_FIELDS:

@@ -102,9 +102,10 @@ TUTOR_FIELDS: tuple[DocumentField, ...] = (
     # every search and to the index's memory.
     DocumentField("available_weekdays", {"type": "byte"}, built=True),
     DocumentField("availability_windows", {"type": "integer_range"}, built=True),
-    # The same slots in minutes of the UTC week, for the coming week's offsets
-    # (search/availability.py): what an availability search reads, in any zone.
-    DocumentField("availability_utc", {"type": "integer_range"}, built=True),
+    # The same slots in minutes of the UTC week, for the coming week's offsets, as numbers
+    # a few numeric ranges search (search/availability.py): what an availability search
+    # reads, in any zone.
+    DocumentField("availability_utc", {"type": "long"}, built=True),
     # The profile version the document was built from (also its external version).
     DocumentField("version", {"type": "long"}, built=True),
 )

@@ -2,8 +2,9 @@
 
 "Now" is frozen by passing the reference date into the pure functions (the document
 builder and the filter), never by mocking the clock. The engine tests index real
-documents and run the real request body against the embedded engine, so the range
-field's `contains` relation is exercised, not assumed.
+documents and run the real request body against the embedded engine, so the numeric
+encoding of the slots is exercised, not assumed (and checked against a plain reading of
+the ranges on random slots and windows).
 
 2026 transitions: the EU (Kyiv, Warsaw) moves clocks on 29 March and 25 October, the
 US (New York) on 8 March and 1 November.
@@ -11,9 +12,11 @@ US (New York) on 8 March and 1 November.
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
+from opensearchpy import helpers
 
 from indexer.documents import TutorIndexer
 from indexer.sync import write_document
@@ -89,12 +92,42 @@ def test_days_without_a_window_match_any_slot_that_day() -> None:
     # Warsaw's Monday starts on Sunday 23:00 UTC: windows start inside the week.
     assert found.windows == ((6 * 1440 + 23 * 60, 10080 + 23 * 60), (5 * 1440 - 60, 6 * 1440 - 60))
     clause = av.availability_clause(found)
-    assert clause is not None and len(clause["bool"]["should"]) == 2
+    # Per day: a slot minute inside the day, or a slot running through its first minute.
+    assert clause is not None and len(clause["bool"]["should"]) == 4
 
 
 def test_a_window_without_days_is_looked_for_on_every_day() -> None:
     found = av.availability_filter(None, "18:00", "20:00", WARSAW, WINTER)
     assert found is not None and len(found.windows) == 7 and found.relation == "contains"
+
+
+@pytest.mark.django_db
+def test_the_numbers_find_exactly_the_slots_that_hold_or_touch_a_window(opensearch) -> None:
+    rng = random.Random(20261206)
+    client, index = write_client(), "availability-exactness"
+    client.indices.create(index=index, body={"mappings": {"properties": {av.AVAILABILITY_FIELD: {"type": "long"}}}})
+    slots: dict[int, list[tuple[int, int]]] = {}
+    actions = []
+    for tutor in range(400):
+        # Any minute, any length up to a day, week-back copies (negative starts) included.
+        slots[tutor] = [
+            (low, low + rng.randint(1, 1440)) for low in (rng.randint(-1440, 10079) for _ in range(rng.randint(0, 4)))
+        ]
+        points = sorted({p for low, high in slots[tutor] for p in av.range_points(low, high)})
+        actions.append({"_index": index, "_id": str(tutor), "_source": {av.AVAILABILITY_FIELD: points}})
+    helpers.bulk(client, actions, refresh=True)
+    for _ in range(80):
+        low = rng.randint(0, 10079)
+        high = low + rng.choice([1, 15, 60, rng.randint(1, 1440)])
+        relation = rng.choice(["contains", "intersects"])
+        wanted = av.AvailabilityFilter((), None, None, "UTC", ((low, high),), relation)
+        query = {"bool": {"filter": [av.availability_clause(wanted)]}}
+        hits = client.search(index=index, body={"size": 400, "_source": False, "query": query})["hits"]["hits"]
+        expected = {
+            tutor for tutor, ranges in slots.items()
+            if any((s <= low and e >= high) if relation == "contains" else (s < high and e > low) for s, e in ranges)
+        }
+        assert {int(hit["_id"]) for hit in hits} == expected, (low, high, relation)
 
 
 # --- which zones to reindex when -----------------------------------------------------------------
