@@ -22,19 +22,6 @@ from search.morphology import lemma_text
 from web.profiles.models import Subject, TutorProfile
 from web.profiles.selectors import tutor_public_profile
 
-MINUTES_PER_DAY = 24 * 60
-
-
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def availability_window(weekday: int, start: str, end: str) -> dict[str, int]:
-    """A weekly slot as a range of minutes of the week (Monday 00:00 is 0), end exclusive."""
-    offset = weekday * MINUTES_PER_DAY
-    return {"gte": offset + _minutes(start), "lt": offset + _minutes(end)}
-
 
 class TutorIndexer:
     """Owns the tutor index definition and turns a profile into its document."""
@@ -86,7 +73,6 @@ class TutorIndexer:
             doc["bio_lemmas"] = lemma_text(public["bio"])
         doc["has_certifications"] = bool(public.get("certifications"))
         slots = public.get("availability", [])
-        doc["availability_windows"] = [availability_window(s["weekday"], s["start"], s["end"]) for s in slots]
         doc["available_weekdays"] = sorted({slot["weekday"] for slot in slots})
         doc["availability_utc"] = slots_points(slots, profile.timezone, self.reference)
         doc["rating_score"] = float(profile.rating_score)

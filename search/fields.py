@@ -95,16 +95,12 @@ TUTOR_FIELDS: tuple[DocumentField, ...] = (
     DocumentField("active_students", {"type": "integer"}, in_results=True, example=6),
     # Off by default (show_email_publicly), so the examples leave it out.
     DocumentField("email", _SHOWN_ONLY, in_results=True, hidden_by="show_email_publicly"),
-    # Availability, filterable without nested documents: the weekdays with a slot, and
-    # each weekly slot as a range of minutes of the week in the tutor's time zone
-    # (Monday 00:00 is 0), so "free on Tuesday 17:00-18:00" is one `range` query with
-    # relation `contains`. A nested field would add a hidden document per slot to
-    # every search and to the index's memory.
+    # The weekdays with a slot (on the tutor's clock).
     DocumentField("available_weekdays", {"type": "byte"}, built=True),
-    DocumentField("availability_windows", {"type": "integer_range"}, built=True),
-    # The same slots in minutes of the UTC week, for the coming week's offsets, as numbers
+    # The weekly slots in minutes of the UTC week, for the coming week's offsets, as numbers
     # a few numeric ranges search (search/availability.py): what an availability search
-    # reads, in any zone.
+    # reads, in any zone. Not nested documents: those would add a hidden document per slot
+    # to every search and to the index's memory.
     DocumentField("availability_utc", {"type": "long"}, built=True),
     # The profile version the document was built from (also its external version).
     DocumentField("version", {"type": "long"}, built=True),

@@ -9,8 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from opensearchpy.exceptions import RequestError
 
+from indexer.documents import TutorIndexer
 from indexer.models import TutorOutbox
 from indexer.sync import tutor_sync, write_document
+from search.availability import availability_clause, availability_filter
 from search.client import write_client
 from search.indexes import TUTORS
 from tests.factories import TutorProfileFactory
@@ -187,9 +189,12 @@ def test_a_hidden_word_never_reaches_the_index(opensearch) -> None:
     assert hits["hits"]["total"]["value"] == 0, hits["hits"]["hits"]
 
 
-def _free(start: int, end: int) -> dict:
-    """Tutors with a weekly slot covering [start, end) minutes of the week."""
-    return {"range": {"availability_windows": {"gte": start, "lt": end, "relation": "contains"}}}
+def _free(day: str, start: str, end: str) -> dict:
+    """Tutors free on `day` from `start` to `end` on a Kyiv clock (the factory's zone), as
+    the marketplace asks."""
+    clause = availability_clause(availability_filter([day], start, end, "Europe/Kyiv", TutorIndexer().reference))
+    assert clause is not None
+    return clause
 
 
 def test_availability_reaches_the_index_as_filterable_windows(opensearch) -> None:
@@ -200,37 +205,32 @@ def test_availability_reaches_the_index_as_filterable_windows(opensearch) -> Non
     )
     tutor_sync(tutor.pk)
     doc = _doc(tutor.pk)
-    tuesday, saturday = 1 * 1440, 5 * 1440
     assert doc["available_weekdays"] == [1, 5]
-    assert doc["availability_windows"] == [
-        {"gte": tuesday + 16 * 60, "lt": tuesday + 19 * 60},
-        {"gte": saturday + 9 * 60 + 30, "lt": saturday + 11 * 60},
-    ]
+    assert "availability_windows" not in doc
 
     def found(clause: dict) -> bool:
         hits = write_client().search(index=TUTORS.read_alias, body={"query": {"bool": {"filter": [clause]}}})
         return [hit["_id"] for hit in hits["hits"]["hits"]] == [str(tutor.pk)]
 
-    assert found(_free(tuesday + 17 * 60, tuesday + 18 * 60))
-    assert found(_free(saturday + 10 * 60, saturday + 11 * 60))
+    assert found(_free("tue", "17:00", "18:00"))
+    assert found(_free("sat", "10:00", "11:00"))
 
-    assert not found(_free(tuesday + 18 * 60, tuesday + 20 * 60))  # past the slot's end
-    assert not found(_free(saturday + 9 * 60, saturday + 10 * 60))  # before it starts
+    assert not found(_free("tue", "18:00", "20:00"))  # past the slot's end
+    assert not found(_free("sat", "09:00", "10:00"))  # before it starts
     assert found({"term": {"available_weekdays": 5}})
     assert not found({"term": {"available_weekdays": 0}})
 
     services.availability_replace(user=tutor.user, slots=[])
     tutor_sync(tutor.pk)
     write_client().indices.refresh(index=TUTORS.read_alias)
-    assert not found(_free(tuesday + 17 * 60, tuesday + 18 * 60))
+    assert not found(_free("tue", "17:00", "18:00"))
     assert _doc(tutor.pk)["available_weekdays"] == []
 
     # A slot to midnight covers the day's last hour, and not the next day's first.
     services.availability_replace(user=tutor.user, slots=[{"weekday": 1, "start": "22:00", "end": "24:00"}])
     tutor_sync(tutor.pk)
-    assert _doc(tutor.pk)["availability_windows"] == [{"gte": tuesday + 22 * 60, "lt": tuesday + 24 * 60}]
-    assert found(_free(tuesday + 23 * 60, tuesday + 24 * 60))
-    assert not found(_free(tuesday + 23 * 60, tuesday + 24 * 60 + 30))
+    assert found(_free("tue", "23:00", "24:00"))
+    assert not found(_free("tue", "23:00", "00:30"))
 
 
 def test_a_failed_attempt_waiting_for_its_retry_is_not_dispatched_again(opensearch) -> None:
