@@ -10,7 +10,8 @@ sits in front, costing a socket and a few kB per waiting client instead of a thr
 - headers must arrive within FRONT_HEADER_TIMEOUT seconds and the body within
   FRONT_BODY_TIMEOUT (408 otherwise); an idle kept-alive connection is closed after
   WEB_KEEPALIVE seconds;
-- at most FRONT_MAX_CONNECTIONS_PER_ADDRESS open connections per client address (429)
+- at most FRONT_MAX_CONNECTIONS_PER_ADDRESS open connections per client address (429; an
+  IPv6 client counts as its /64, as the API's own limits count it)
   and FRONT_MAX_CONNECTIONS in all (503);
 - a chunked body is decoded here and passed on with a Content-Length, so the
   application reads it like any other (it used to read it as empty);
@@ -45,6 +46,7 @@ from pathlib import Path
 import h11
 
 from web.core.error_shape import error_shape
+from web.core.network import client_network
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("mash.front")
@@ -132,7 +134,7 @@ class Front:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername") or ("unknown", 0)
-        address = str(peer[0])
+        address = client_network(str(peer[0]))
         limit = self.settings.max_connections_per_address
         refusal = None
         if self.total >= self.settings.max_connections:

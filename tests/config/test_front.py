@@ -236,3 +236,45 @@ def test_slow_headers_and_slow_bodies_time_out_in_the_json_shape(start_front) ->
         head, body = received.split(b"\r\n\r\n", 1)
         assert head.startswith(b"HTTP/1.1 408 ")
         assert json.loads(body)["error"]["code"] == "request_timeout"
+
+
+def test_an_ipv6_client_counts_as_its_64() -> None:
+    """Two addresses of one /64 share the per-address budget; another /64 has its own.
+    (This machine has one IPv6 address, so the writer here only reports a peer.)"""
+    import asyncio
+
+    from config.front import Front, FrontSettings
+
+    class Writer:
+        def __init__(self, peer: str) -> None:
+            self.peer, self.written = peer, b""
+
+        def get_extra_info(self, name: str) -> tuple[str, int]:
+            return (self.peer, 1234)
+
+        def write(self, data: bytes) -> None:
+            self.written += data
+
+        def close(self) -> None:
+            pass
+
+        async def wait_closed(self) -> None:
+            pass
+
+    front = Front(settings=FrontSettings(max_connections_per_address=1), upstream=("127.0.0.1", 9))
+    front.connections["2001:db8:1:2::/64"] = 1  # one connection from that line already open
+    same_line, other_line = Writer("2001:db8:1:2:aaaa::7"), Writer("2001:db8:1:3::7")
+    async def client(writer: Writer) -> None:
+        reader = asyncio.StreamReader()
+        reader.feed_eof()  # a client that closes at once
+        await front.handle(reader, writer)  # type: ignore[arg-type]
+
+    asyncio.run(client(same_line))
+    assert same_line.written.startswith(b"HTTP/1.1 429 ")
+    assert front.connections["2001:db8:1:2::/64"] == 1
+    assert "2001:db8:1:3::/64" not in front.connections
+    assert front.total == 0
+    # Another line is served (a client that closes at once: nothing to answer).
+    asyncio.run(client(other_line))
+    assert not other_line.written.startswith(b"HTTP/1.1 429 ")
+    assert front.connections == {"2001:db8:1:2::/64": 1} and front.total == 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from typing import Any
 
 from django.conf import settings
+
+from web.core.network import client_network
 
 log = logging.getLogger("mash.request")
 
@@ -43,18 +44,4 @@ def client_address(request: Any) -> str:
         forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= hops:
             address = forwarded[-hops]
-    return _client_network(address[:64])
-
-
-def _client_network(address: str) -> str:
-    """An IPv6 client is its /64: one subscriber line gets a whole /64, so counting each
-    of its addresses apart would give it 2^64 budgets."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
+    return client_network(address[:64])
