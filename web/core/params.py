@@ -13,6 +13,8 @@ from django.http import QueryDict
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from web.core.serializers import too_long
+
 # Parameters any request may carry: DRF's renderer choice (`?format=json`) and the
 # cache-buster `_` that some HTTP clients append to GET requests.
 _ALWAYS_ALLOWED = frozenset({api_settings.URL_FORMAT_OVERRIDE or "format", "_"})
@@ -39,6 +41,8 @@ def query_input(params: QueryDict, serializer_class: type[serializers.Serializer
                 errors[name[:_NAME_SHOWN]] = [f"Unknown parameter; {expected}."]
         elif len(values) > 1:
             errors[name] = ["Give this parameter once."]
+        elif problem := too_long(known[name], values[0]):
+            errors[name] = [problem]  # counted as sent, blank or not, as the schema counts it
         elif values[0].strip():
             if isinstance(known[name], serializers.BooleanField) and values[0] not in ("true", "false"):
                 errors[name] = ["Must be true or false."]  # as the schema says, not 0/1/yes/on

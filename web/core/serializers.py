@@ -98,5 +98,16 @@ def _json_type_problem(field: serializers.Field, value: Any) -> str | None:
         if isinstance(field, field_type):
             if isinstance(value, bool) and bool not in json_types or not isinstance(value, json_types):
                 return message
-            return None
+            return too_long(field, value)
+    return None
+
+
+def too_long(field: serializers.Field, value: Any) -> str | None:
+    """DRF's own message when a text value is longer than its field's `max_length` as sent.
+
+    DRF trims surrounding whitespace before it counts, so " " + 200 letters passed a limit
+    of 200 that the schema (`maxLength`, which counts what is sent) says it breaks."""
+    limit = getattr(field, "max_length", None)
+    if isinstance(field, serializers.CharField) and isinstance(value, str) and limit is not None and len(value) > limit:
+        return str(field.error_messages["max_length"]).format(max_length=limit)
     return None

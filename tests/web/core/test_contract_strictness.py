@@ -20,6 +20,18 @@ class Body(StrictSerializer):
     tags = serializers.ListField(child=serializers.CharField(), required=False)
     at = HourMinuteField(required=False)
     ref = StringOrIntegerField(required=False)
+    short = serializers.CharField(required=False, max_length=5)
+    shorts = serializers.ListField(child=serializers.CharField(max_length=5), required=False)
+
+
+def test_a_text_is_measured_as_sent_not_after_trimming() -> None:
+    # DRF trims before it counts; the schema's maxLength counts what is sent.
+    one = Body(data={"short": "\u00a0abcde"})
+    assert not one.is_valid() and list(one.errors) == ["short"]
+    listed = Body(data={"shorts": ["ok", " abcde "]})
+    assert not listed.is_valid() and list(listed.errors) == ["shorts"]
+    assert "Item 1" in str(listed.errors["shorts"])
+    assert Body(data={"short": "abcde", "shorts": ["abcde"]}).is_valid()
 
 
 @pytest.mark.parametrize(
@@ -42,6 +54,16 @@ def test_values_of_the_declared_types_are_taken() -> None:
 
 class Query(serializers.Serializer):
     flag = serializers.BooleanField(required=False)
+    word = serializers.CharField(required=False, max_length=5)
+
+
+def test_a_query_value_is_measured_as_sent_blank_or_not() -> None:
+    for value in (" abcde", "      "):
+        with pytest.raises(serializers.ValidationError) as error:
+            query_input(QueryDict(f"word={value}"), Query)
+        assert list(error.value.detail) == ["word"]
+    assert query_input(QueryDict("word=abcde"), Query) == {"word": "abcde"}
+    assert query_input(QueryDict("word=%20%20"), Query) == {}  # blank within the limit: not given
 
 
 @pytest.mark.parametrize("value", ["0", "1", "yes", "on", "True"])
