@@ -78,6 +78,8 @@ class RebuildReport:
     reason: str = ""
     dropped: list[str] = field(default_factory=list)
     repaired: dict[str, int] = field(default_factory=dict)
+    # Outbox rows the new index made redundant, deleted after the swap (`_settle_outbox`).
+    settled: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -180,6 +182,30 @@ def bulk_load(
 
 
 REPLAY_BATCH = 500
+SETTLE_BATCH = 1000
+
+
+def _settle_outbox(loaded: dict[int, int], pending: dict[int, Any]) -> int:
+    """After a swap, delete the outbox rows the new index has made redundant; returns how many.
+
+    `pending` is the outbox as read before the load began ({tutor_id: changed_at}): rows
+    committed by then, so the load read their changes, and the subject catalogue it read
+    includes any rename behind them. Such a row, for a tutor whose version is still the
+    one the load wrote, asks for a document the new index (now the only index writes go
+    to) already holds. Without this, a rebuild after many changes (the demo seed's, on a
+    first start) is followed by writing every one of them again. A row is deleted only if
+    it is still the change read then: a change recorded since moves `changed_at` (and
+    bumps the version), and its row stays.
+    """
+    ids = [tutor_id for tutor_id in pending if tutor_id in loaded]
+    settled = 0
+    for start in range(0, len(ids), SETTLE_BATCH):
+        chunk = ids[start : start + SETTLE_BATCH]
+        current = dict(TutorProfile.objects.filter(pk__in=chunk).values_list("pk", "version"))
+        for tutor_id in chunk:
+            if current.get(tutor_id) == loaded[tutor_id]:
+                settled += TutorOutbox.objects.filter(tutor_id=tutor_id, changed_at=pending[tutor_id]).delete()[0]
+    return settled
 
 
 def _replay(
@@ -303,6 +329,8 @@ def rebuild(
         index_create(client, definition, report.index)
         aliases_update(client, [{"add": {"index": report.index, "alias": definition.write_alias}}])
 
+        # The outbox as it stands before the load: what a successful swap settles.
+        pending = dict(TutorOutbox.objects.values_list("tutor_id", "changed_at"))
         started = timezone.now()
         clock.end("create")
         loaded: dict[int, int] = {}
@@ -340,6 +368,7 @@ def rebuild(
         clock.end("swap")
         clock.close()
 
+        report.settled = _settle_outbox(loaded, pending)
         # Keep the new index and the one before it (rollback); drop anything older.
         keep = {report.index, *([live] if live else [])}
         for name in alias_state(client, definition).all_indices:

@@ -87,6 +87,36 @@ def test_reconcile_repairs_drift_that_kept_its_version(opensearch) -> None:
     assert reconcile().counts() == {"missing": 0, "stale": 0, "orphaned": 0, "hidden": 0}
 
 
+def test_a_swap_settles_only_the_outbox_rows_the_new_index_made_redundant(opensearch, monkeypatch) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from indexer.models import TutorOutbox
+
+    done, just_now, changed_later, renamed = (TutorProfileFactory() for _ in range(4))
+    hidden = TutorProfileFactory(public_profile_enabled=False)
+    TutorOutbox.objects.all().delete()
+    for profile, at in ((done, timezone.now() - timedelta(minutes=5)), (just_now, timezone.now()),
+                        (changed_later, timezone.now()), (hidden, timezone.now())):
+        TutorOutbox.objects.create(tutor_id=profile.pk, first_changed_at=at, changed_at=at)
+    real_replay = rebuild_module._replay
+
+    def changes_during_the_load(*args, **kwargs):
+        # One the load did not see (its version moves), and one that keeps the version
+        # (a subject renamed in the catalogue): both rows must stay for the worker.
+        TutorProfile.objects.filter(pk=changed_later.pk).update(version=changed_later.version + 1)
+        TutorOutbox.objects.create(tutor_id=renamed.pk, first_changed_at=timezone.now(), changed_at=timezone.now())
+        return real_replay(*args, **kwargs)
+
+    monkeypatch.setattr(rebuild_module, "_replay", changes_during_the_load)
+    report = rebuild()
+    assert report.swapped, report.reason
+    # Recorded before the load began and still at the version it wrote: nothing left to do.
+    assert report.settled == 2
+    assert set(TutorOutbox.objects.values_list("tutor_id", flat=True)) == {changed_later.pk, renamed.pk, hidden.pk}
+
+
 def test_rebuild_swaps_to_a_new_index_equal_to_the_db(opensearch) -> None:
     listed = [TutorProfileFactory() for _ in range(30)]
     TutorProfileFactory(public_profile_enabled=False)

@@ -1,4 +1,5 @@
-"""Load test: students browsing the marketplace while tutors edit their profiles, visitors
+"""Load test: students browsing the marketplace (filters, search, suggestions as they type,
+"who is free when I am", facets, profiles) while tutors edit their profiles, visitors
 reading tutors' reviews while demo students rewrite theirs, tutors working their relations
 dashboard and students requesting tutors and cancelling.
 
@@ -29,6 +30,8 @@ SUBJECTS = ["math", "physics", "chemistry", "biology", "english", "ukrainian", "
             "geography", "computer-science", "music"]
 LANGUAGES = ["uk", "pl", "en", "de"]
 ORDERINGS = ["price", "-price", "experience", "rating"]
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ZONES = ["Europe/Kyiv", "Europe/Warsaw", "America/New_York", "UTC"]
 
 
 class Student(HttpUser):
@@ -82,6 +85,29 @@ class Student(HttpUser):
     @task(1)
     def facets(self) -> None:
         self._list({"subject": random.choice(SUBJECTS), "facets": "true"}, f"{LIST} [facets]")
+
+    @task(2)
+    def suggest(self) -> None:
+        # What a visitor has typed after a few keystrokes.
+        typed = random.choice(SEARCHES)
+        typed = typed[: random.randint(2, max(2, len(typed)))]
+        with self.client.get("/api/marketplace/suggest/", params={"q": typed}, name="/api/marketplace/suggest/",
+                             catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"{response.status_code}: {response.text[:200]}")
+
+    @task(1)
+    def available(self) -> None:
+        start = random.randrange(8, 20)
+        params: dict = {
+            "available_on": ",".join(random.sample(WEEKDAYS, random.randint(1, 3))),
+            "available_from": f"{start:02d}:{random.choice(['00', '30'])}",
+            "available_to": f"{start + random.choice([1, 2]):02d}:00",
+            "tz": random.choice(ZONES),
+        }
+        if random.random() < 0.5:
+            params["subject"] = random.choice(SUBJECTS)
+        self._list(params, f"{LIST} [available]")
 
     @task(2)
     def detail(self) -> None:
