@@ -358,20 +358,8 @@ def lessons_cancel_for_account_deletion(user: User, *, reason: str) -> int:
         recipient = lesson.student if by_tutor else lesson.tutor
         with override(recipient.language or settings.LANGUAGE_CODE):
             deleted_name = str(DELETED_TUTOR if by_tutor else DELETED_STUDENT)
-        context: dict[str, Any] = {
-            "full_name": recipient.full_name,
-            "start": _when(lesson.start, recipient),
-            "end": _when(lesson.end, recipient),
-            "by_tutor": by_tutor,
-            "link": f"{settings.SITE_URL}/api/lessons/{lesson.pk}/",
-        }
-        attachment = {
-            "filename": f"lesson-{lesson.pk}.ics",
-            "content": lesson_ics(lesson, viewer_id=recipient.pk, stamp=now, other_name=deleted_name),
-            "mimetype": "text/calendar",
-        }
-        mail_to_user(recipient, "lesson_cancelled_account_deleted", key=f"lesson.cancelled:{lesson.pk}",
-                     context=context, attachments=[attachment])
+        _tell_other_party(lesson, actor=user, template="lesson_cancelled_account_deleted",
+                          key=f"lesson.cancelled:{lesson.pk}", extra={"by_tutor": by_tutor}, actor_name=deleted_name)
     return len(future)
 
 
@@ -418,13 +406,14 @@ def _when(instant: datetime, user: User) -> str:
 
 
 def _tell_other_party(lesson: Lesson, *, actor: User, template: str, key: str,
-                      extra: dict[str, Any] | None = None) -> None:
+                      extra: dict[str, Any] | None = None, actor_name: str | None = None) -> None:
     """Mail the party who did not make the change, times in their own zone, with the
-    lesson attached as an .ics event."""
+    lesson attached as an .ics event; `actor_name` names the actor instead of their name."""
     recipient = lesson.student if actor.pk == lesson.tutor_id else lesson.tutor
+    other_name = actor_name or actor.full_name
     context: dict[str, Any] = {
         "full_name": recipient.full_name,
-        "other_name": actor.full_name,
+        "other_name": other_name,
         "start": _when(lesson.start, recipient),
         "end": _when(lesson.end, recipient),
         "minutes": int((lesson.end - lesson.start).total_seconds() // 60),
@@ -434,7 +423,7 @@ def _tell_other_party(lesson: Lesson, *, actor: User, template: str, key: str,
         context[name] = _when(value, recipient) if isinstance(value, datetime) else value
     attachment = {
         "filename": f"lesson-{lesson.pk}.ics",
-        "content": lesson_ics(lesson, viewer_id=recipient.pk, stamp=timezone.now()),
+        "content": lesson_ics(lesson, viewer_id=recipient.pk, stamp=timezone.now(), other_name=other_name),
         "mimetype": "text/calendar",
     }
     mail_to_user(recipient, template, key=key, context=context, attachments=[attachment])
